@@ -1,0 +1,125 @@
+//! Audit events: what happened, to whom, by whom, from where. Append-only;
+//! never a password, token or hash.
+
+use serde::Serialize;
+
+/// The kinds of audited events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditKind {
+    /// An agent logged in.
+    AgentLoginSucceeded,
+    /// A login was refused (`code` 4101, or 4401 while blocked).
+    AgentLoginFailed,
+    /// Failed logins reached the limit; a block started.
+    AgentLockedOut,
+    /// An agent started impersonating a customer.
+    ImpersonationStarted,
+    /// An impersonation was refused (`code` says why).
+    ImpersonationDenied,
+    /// A refresh token was exchanged for a new pair.
+    TokenRefreshed,
+    /// A spent refresh token came back within the grace window and got a sibling pair.
+    RefreshReuseGranted,
+    /// A spent refresh token came back after the grace window; its family was revoked.
+    RefreshReuseDetected,
+    /// Sessions were revoked (by the caller, an administrator or a status change).
+    SessionRevoked,
+    /// A validly signed agent token was refused by the strict check: its
+    /// session is revoked or expired, or the agent is no longer active.
+    AgentTokenRefused,
+}
+
+impl AuditKind {
+    /// The stored name, such as `impersonation_started`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditKind::AgentLoginSucceeded => "agent_login_succeeded",
+            AuditKind::AgentLoginFailed => "agent_login_failed",
+            AuditKind::AgentLockedOut => "agent_locked_out",
+            AuditKind::ImpersonationStarted => "impersonation_started",
+            AuditKind::ImpersonationDenied => "impersonation_denied",
+            AuditKind::TokenRefreshed => "token_refreshed",
+            AuditKind::RefreshReuseGranted => "refresh_reuse_granted",
+            AuditKind::RefreshReuseDetected => "refresh_reuse_detected",
+            AuditKind::SessionRevoked => "session_revoked",
+            AuditKind::AgentTokenRefused => "agent_token_refused",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        ALL_KINDS.iter().copied().find(|k| k.as_str() == s)
+    }
+}
+
+const ALL_KINDS: [AuditKind; 10] = [
+    AuditKind::AgentLoginSucceeded,
+    AuditKind::AgentLoginFailed,
+    AuditKind::AgentLockedOut,
+    AuditKind::ImpersonationStarted,
+    AuditKind::ImpersonationDenied,
+    AuditKind::TokenRefreshed,
+    AuditKind::RefreshReuseGranted,
+    AuditKind::RefreshReuseDetected,
+    AuditKind::SessionRevoked,
+    AuditKind::AgentTokenRefused,
+];
+
+/// One audited event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEvent {
+    /// Sequence number assigned by the store (0 before it is stored).
+    pub id: i64,
+    /// Unix seconds.
+    pub at: i64,
+    /// What happened.
+    pub kind: AuditKind,
+    /// The agent involved (the acting agent for impersonation events).
+    pub agent_id: Option<i64>,
+    /// The username presented or resolved.
+    pub agent_username: Option<String>,
+    /// The customer involved.
+    pub customer_reference: Option<String>,
+    /// The client's IP address.
+    pub client_ip: Option<String>,
+    /// The `jti` of the access token issued or presented.
+    pub jti: Option<String>,
+    /// The agent's stated reason for an impersonation.
+    pub reason: Option<String>,
+    /// The Glue code of a refusal, or the number of sessions revoked.
+    pub code: Option<String>,
+}
+
+impl AuditEvent {
+    /// An event of `kind` at `at`, all other fields empty.
+    pub fn new(kind: AuditKind, at: i64) -> Self {
+        AuditEvent {
+            id: 0,
+            at,
+            kind,
+            agent_id: None,
+            agent_username: None,
+            customer_reference: None,
+            client_ip: None,
+            jti: None,
+            reason: None,
+            code: None,
+        }
+    }
+}
+
+/// A filter for [`crate::Engine::audit_events`]; empty fields match all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Only events of this agent.
+    pub agent_id: Option<i64>,
+    /// Only events of this customer.
+    pub customer_reference: Option<String>,
+    /// Only events at or after this time (Unix seconds).
+    pub from: Option<i64>,
+    /// Only events before this time (Unix seconds).
+    pub to: Option<i64>,
+    /// At most this many events, oldest first; 0 means 1000.
+    pub limit: u32,
+}

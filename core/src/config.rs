@@ -1,0 +1,148 @@
+//! Engine configuration: one schema (D10), snake_case keys, durations in
+//! seconds. The C ABI takes it as JSON, PHP as an array, the server as a file.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::lockout::LockoutPolicy;
+use crate::password::Argon2Config;
+
+/// Everything an engine is built from. Every field has a documented default,
+/// so `{}` plus a private key is a working configuration.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// SQLite database file, created if missing; `:memory:` for a private
+    /// in-memory database. Default `agent-oauth.db`.
+    pub database_path: String,
+    /// The RSA private key (PEM, PKCS#1 or PKCS#8, at least 2048 bits) that
+    /// signs tokens: normally the shop's existing OAuth key (D1).
+    pub private_key_pem: Option<String>,
+    /// A file holding the private key, used when `private_key_pem` is unset.
+    pub private_key_path: Option<String>,
+    /// Earlier public keys (PEM) that still verify tokens after a key rotation.
+    pub previous_public_keys_pem: Vec<String>,
+    /// Files holding earlier public keys.
+    pub previous_public_key_paths: Vec<String>,
+    /// The OAuth client; becomes `aud`. Default `frontend`.
+    pub client_id: String,
+    /// Access-token lifetime in seconds. Default 28800 (8 hours).
+    pub access_token_ttl: u64,
+    /// Refresh-token lifetime in seconds; unset means one calendar month
+    /// (31 Jan + 1 month = 28/29 Feb), as Spryker's `P1M` (D5).
+    pub refresh_token_ttl: Option<u64>,
+    /// Seconds during which a spent refresh token may be presented again and
+    /// gets a sibling pair instead of revoking its family (D9). Default 0 (off).
+    pub refresh_reuse_grace: u64,
+    /// Clock skew tolerated when checking `exp`, `nbf` and `iat`. Default 0.
+    pub leeway: u64,
+    /// argon2id parameters for new password hashes.
+    pub argon2: Argon2Config,
+    /// Failed-login lockout.
+    pub lockout: LockoutPolicy,
+    /// Database connections kept open for reuse. Default 8.
+    pub pool_size: usize,
+    /// Milliseconds a write waits for another process's lock. Default 5000.
+    pub busy_timeout_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_path: "agent-oauth.db".into(),
+            private_key_pem: None,
+            private_key_path: None,
+            previous_public_keys_pem: Vec::new(),
+            previous_public_key_paths: Vec::new(),
+            client_id: "frontend".into(),
+            access_token_ttl: 28800,
+            refresh_token_ttl: None,
+            refresh_reuse_grace: 0,
+            leeway: 0,
+            argon2: Argon2Config::default(),
+            lockout: LockoutPolicy::default(),
+            pool_size: 8,
+            busy_timeout_ms: 5000,
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    // The private key never reaches a log through `{:?}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_path", &self.database_path)
+            .field(
+                "private_key_pem",
+                &self.private_key_pem.as_ref().map(|_| "[redacted]"),
+            )
+            .field("private_key_path", &self.private_key_path)
+            .field("previous_public_key_paths", &self.previous_public_key_paths)
+            .field("client_id", &self.client_id)
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("refresh_reuse_grace", &self.refresh_reuse_grace)
+            .field("leeway", &self.leeway)
+            .field("argon2", &self.argon2)
+            .field("lockout", &self.lockout)
+            .field("pool_size", &self.pool_size)
+            .field("busy_timeout_ms", &self.busy_timeout_ms)
+            .finish()
+    }
+}
+
+impl Config {
+    /// Parses a JSON configuration; unknown keys are an error, so typos surface.
+    pub fn from_json(json: &str) -> Result<Self> {
+        let config: Config = serde_json::from_str(json)
+            .map_err(|e| Error::Config(format!("invalid configuration: {e}")))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks the values that serde cannot.
+    pub fn validate(&self) -> Result<()> {
+        if self.client_id.is_empty() {
+            return Err(Error::Config("client_id must not be empty".into()));
+        }
+        if self.access_token_ttl == 0 || self.access_token_ttl > 366 * 86400 {
+            return Err(Error::Config(
+                "access_token_ttl must be between 1 second and a year".into(),
+            ));
+        }
+        if self.refresh_token_ttl == Some(0) {
+            return Err(Error::Config("refresh_token_ttl must be positive".into()));
+        }
+        if self.database_path.is_empty() {
+            return Err(Error::Config("database_path must not be empty".into()));
+        }
+        Ok(())
+    }
+
+    /// The private key PEM, from `private_key_pem` or `private_key_path`.
+    pub(crate) fn load_private_key(&self) -> Result<Vec<u8>> {
+        match (&self.private_key_pem, &self.private_key_path) {
+            (Some(pem), _) => Ok(pem.as_bytes().to_vec()),
+            (None, Some(path)) => std::fs::read(path)
+                .map_err(|e| Error::Config(format!("cannot read private_key_path {path:?}: {e}"))),
+            (None, None) => Err(Error::Config(
+                "no signing key: set private_key_pem or private_key_path (the shop's OAuth private key)".into(),
+            )),
+        }
+    }
+
+    /// The previous public keys' PEMs, inline ones first.
+    pub(crate) fn load_previous_keys(&self) -> Result<Vec<Vec<u8>>> {
+        let mut keys: Vec<Vec<u8>> = self
+            .previous_public_keys_pem
+            .iter()
+            .map(|p| p.as_bytes().to_vec())
+            .collect();
+        for path in &self.previous_public_key_paths {
+            keys.push(std::fs::read(path).map_err(|e| {
+                Error::Config(format!("cannot read previous public key {path:?}: {e}"))
+            })?);
+        }
+        Ok(keys)
+    }
+}

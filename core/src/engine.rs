@@ -1,0 +1,646 @@
+//! The engine: configuration, keys, stores and the operations every layer
+//! (Glue, C ABI, PHP) calls.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Months};
+use serde::Serialize;
+
+use crate::audit::{AuditEvent, AuditKind, AuditQuery};
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::directory::{Agent, AgentDirectory, CustomerDirectory};
+use crate::error::{Error, Result};
+use crate::grant::{self, Grant};
+use crate::password::{Argon2Hasher, PasswordHasher};
+use crate::random::{OsRandom, RandomSource};
+use crate::store::sqlite::SqliteStore;
+use crate::store::{AuditStore, LockoutStore, RefreshTokenRow, SessionKind, TokenStore};
+use crate::token::{
+    self, AccessClaims, ActorRef, IssuedClaims, SigningKey, TokenKind, Validation, VerifyingKey,
+};
+
+/// Prefix of this engine's refresh tokens (D6), so a shop can route
+/// `/refresh-tokens` by prefix between the engine and its own store.
+pub const REFRESH_TOKEN_PREFIX: &str = "ao1_";
+
+/// A successful grant: the OAuth token response.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct TokenResponse {
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires (`exp - now`).
+    pub expires_in: i64,
+    /// The signed JWT.
+    pub access_token: String,
+    /// The opaque refresh token (`ao1_...`).
+    pub refresh_token: String,
+}
+
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An agent authenticated by a token that passed the strict check.
+#[derive(Debug, Clone)]
+pub struct AgentCaller {
+    /// The verified token claims.
+    pub claims: AccessClaims,
+    /// The agent, as its directory has it now.
+    pub agent: Agent,
+    /// The refresh-token row the token was issued with; its family is the session.
+    pub session: RefreshTokenRow,
+}
+
+/// Builds an [`Engine`]. Every setting has a default (see [`Config`]) except
+/// the private key.
+pub struct EngineBuilder {
+    config: Config,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn RandomSource>,
+    hasher: Option<Arc<dyn PasswordHasher>>,
+    agents: Option<Arc<dyn AgentDirectory>>,
+    customers: Option<Arc<dyn CustomerDirectory>>,
+}
+
+impl Default for EngineBuilder {
+    fn default() -> Self {
+        EngineBuilder {
+            config: Config::default(),
+            clock: Arc::new(SystemClock),
+            random: Arc::new(OsRandom),
+            hasher: None,
+            agents: None,
+            customers: None,
+        }
+    }
+}
+
+impl EngineBuilder {
+    /// Replaces the whole configuration.
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The signing key as PEM.
+    pub fn private_key_pem(mut self, pem: impl Into<String>) -> Self {
+        self.config.private_key_pem = Some(pem.into());
+        self
+    }
+
+    /// An earlier public key (PEM) that keeps verifying after a rotation.
+    pub fn previous_public_key_pem(mut self, pem: impl Into<String>) -> Self {
+        self.config.previous_public_keys_pem.push(pem.into());
+        self
+    }
+
+    /// The database file, or `:memory:`.
+    pub fn database_path(mut self, path: impl Into<String>) -> Self {
+        self.config.database_path = path.into();
+        self
+    }
+
+    /// The client identifier (`aud`).
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.config.client_id = client_id.into();
+        self
+    }
+
+    /// Access-token lifetime in seconds.
+    pub fn access_token_ttl(mut self, seconds: u64) -> Self {
+        self.config.access_token_ttl = seconds;
+        self
+    }
+
+    /// Refresh-token lifetime in seconds instead of one calendar month.
+    pub fn refresh_token_ttl(mut self, seconds: u64) -> Self {
+        self.config.refresh_token_ttl = Some(seconds);
+        self
+    }
+
+    /// Grace window for spent refresh tokens, in seconds (D9).
+    pub fn refresh_reuse_grace(mut self, seconds: u64) -> Self {
+        self.config.refresh_reuse_grace = seconds;
+        self
+    }
+
+    /// Clock skew tolerated in verification, in seconds.
+    pub fn leeway(mut self, seconds: u64) -> Self {
+        self.config.leeway = seconds;
+        self
+    }
+
+    /// argon2id parameters.
+    pub fn argon2(mut self, argon2: crate::password::Argon2Config) -> Self {
+        self.config.argon2 = argon2;
+        self
+    }
+
+    /// Lockout settings.
+    pub fn lockout(mut self, policy: crate::lockout::LockoutPolicy) -> Self {
+        self.config.lockout = policy;
+        self
+    }
+
+    /// The time source (tests use [`crate::clock::FixedClock`]).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The random source (tests use [`crate::random::CountingRandom`]).
+    pub fn random(mut self, random: Arc<dyn RandomSource>) -> Self {
+        self.random = random;
+        self
+    }
+
+    /// The password hasher; default argon2id with the configured parameters.
+    pub fn password_hasher(mut self, hasher: Arc<dyn PasswordHasher>) -> Self {
+        self.hasher = Some(hasher);
+        self
+    }
+
+    /// Finds agents in the host's own tables instead of the engine database.
+    pub fn agent_directory(mut self, agents: Arc<dyn AgentDirectory>) -> Self {
+        self.agents = Some(agents);
+        self
+    }
+
+    /// Finds customers in the host's own tables instead of the engine database.
+    pub fn customer_directory(mut self, customers: Arc<dyn CustomerDirectory>) -> Self {
+        self.customers = Some(customers);
+        self
+    }
+
+    /// Parses the keys once, opens and migrates the database.
+    pub fn build(self) -> Result<Engine> {
+        let config = self.config;
+        config.validate()?;
+        let signing = SigningKey::from_pem(&config.load_private_key()?)?;
+        let previous = config
+            .load_previous_keys()?
+            .iter()
+            .map(|pem| VerifyingKey::from_pem(pem))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .filter(|k| k.kid() != signing.kid())
+            .collect();
+        let db = Arc::new(SqliteStore::open(
+            &config.database_path,
+            config.pool_size,
+            Duration::from_millis(config.busy_timeout_ms),
+        )?);
+        let hasher = match self.hasher {
+            Some(h) => h,
+            None => Arc::new(Argon2Hasher::new(config.argon2, self.random.clone())?),
+        };
+        let validation = Validation {
+            audience: config.client_id.clone(),
+            leeway: config.leeway,
+        };
+        Ok(Engine {
+            inner: Arc::new(Inner {
+                agents: self.agents.unwrap_or_else(|| db.clone()),
+                customers: self.customers.unwrap_or_else(|| db.clone()),
+                tokens: db.clone(),
+                audit: db.clone(),
+                lockout: db.clone(),
+                db,
+                config,
+                signing,
+                previous,
+                validation,
+                hasher,
+                clock: self.clock,
+                random: self.random,
+                dummy_hash: OnceLock::new(),
+                grants: grant::registry(),
+            }),
+        })
+    }
+}
+
+/// The agent-assist OAuth engine. Cheap to clone and safe to share between
+/// threads: clones use the same keys and database.
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("kid", &self.inner.signing.kid())
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct Inner {
+    pub config: Config,
+    pub signing: SigningKey,
+    pub previous: Vec<VerifyingKey>,
+    pub validation: Validation,
+    pub db: Arc<SqliteStore>,
+    pub agents: Arc<dyn AgentDirectory>,
+    pub customers: Arc<dyn CustomerDirectory>,
+    pub tokens: Arc<dyn TokenStore>,
+    pub audit: Arc<dyn AuditStore>,
+    pub lockout: Arc<dyn LockoutStore>,
+    pub hasher: Arc<dyn PasswordHasher>,
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn RandomSource>,
+    pub dummy_hash: OnceLock<String>,
+    pub grants: Vec<Box<dyn Grant>>,
+}
+
+/// What goes into a new token pair.
+pub(crate) struct MintParams<'a> {
+    pub now: i64,
+    pub kind: SessionKind,
+    pub sub: &'a str,
+    pub scopes: &'a [&'a str],
+    pub act: Option<&'a str>,
+    pub agent_id: i64,
+    pub agent_username: &'a str,
+    pub customer_reference: Option<&'a str>,
+    /// `(family_id, parent_id)` when rotating within a family.
+    pub family: Option<(i64, i64)>,
+    pub origin_family_id: Option<i64>,
+    pub cap_at: Option<i64>,
+}
+
+/// A signed access token and its refresh token, not yet stored.
+pub(crate) struct Minted {
+    pub response: TokenResponse,
+    pub jti: String,
+    pub row: RefreshTokenRow,
+}
+
+impl Engine {
+    /// A builder with default settings.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// The configuration the engine was built with.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The built-in SQLite store, for administration and installers.
+    pub fn store(&self) -> &SqliteStore {
+        &self.inner.db
+    }
+
+    /// Current Unix time by the engine's clock.
+    pub fn now(&self) -> i64 {
+        self.inner.clock.now()
+    }
+
+    /// Runs a grant by its type (`agent_credentials`, `customer_impersonation`,
+    /// `refresh_token`), as Spryker's token endpoint does.
+    pub fn grant(&self, request: &grant::GrantRequest<'_>) -> Result<TokenResponse> {
+        let grant = self
+            .inner
+            .grants
+            .iter()
+            .find(|g| g.identifier() == request.grant_type)
+            .ok_or_else(|| {
+                Error::InvalidRequest(format!("unsupported grant type {:?}", request.grant_type))
+            })?;
+        grant.handle(self, request)
+    }
+
+    /// Verifies an access token: RS256 signature by the current or a previous
+    /// key, `exp`/`nbf`/`iat` with the configured leeway, and `aud`.
+    pub fn verify(&self, token: &str) -> Result<AccessClaims> {
+        self.verify_at(token, self.now())
+    }
+
+    fn verify_at(&self, token: &str, now: i64) -> Result<AccessClaims> {
+        let inner = &self.inner;
+        token::verify(
+            inner.signing.verifying_key(),
+            &inner.previous,
+            &inner.validation,
+            token,
+            now,
+        )
+        .map_err(|_| Error::InvalidAccessToken)
+    }
+
+    /// Verifies a token and applies the strict check (D3): an agent or
+    /// impersonation token must belong to a live session of an active agent.
+    /// Tokens the engine did not issue (Spryker's own customer tokens) have no
+    /// session here and pass on their signature alone.
+    pub fn verify_strict(&self, token: &str) -> Result<AccessClaims> {
+        let claims = self.verify(token)?;
+        match claims.kind() {
+            TokenKind::Customer => Ok(claims),
+            _ => match self.live_session(&claims)? {
+                Some(_) => Ok(claims),
+                None => Err(Error::InvalidAccessToken),
+            },
+        }
+    }
+
+    /// The session and active agent behind an agent or impersonation token,
+    /// or `None` when the session is revoked or expired or the agent inactive.
+    pub(crate) fn live_session(
+        &self,
+        claims: &AccessClaims,
+    ) -> Result<Option<(Agent, RefreshTokenRow)>> {
+        let Some(jti) = decode_jti(&claims.jti) else {
+            return Ok(None);
+        };
+        let Some(row) = self.inner.tokens.find_by_jti(&jti)? else {
+            return Ok(None);
+        };
+        let now = self.now();
+        let consistent = match claims.kind() {
+            TokenKind::Agent => {
+                row.kind == SessionKind::Agent && claims.subject.agent_id() == Some(row.agent_id)
+            }
+            TokenKind::Impersonation => {
+                row.kind == SessionKind::Impersonation
+                    && claims.agent_id() == Some(row.agent_id)
+                    && claims.subject.customer_reference == row.customer_reference
+            }
+            TokenKind::Customer => false,
+        };
+        if !consistent || row.revoked_at.is_some() || now >= row.expires_at {
+            return Ok(None);
+        }
+        Ok(self
+            .active_agent(row.agent_id, &row.agent_username)?
+            .map(|agent| (agent, row)))
+    }
+
+    /// The agent if it still exists under this id and is active.
+    pub(crate) fn active_agent(&self, id: i64, username: &str) -> Result<Option<Agent>> {
+        Ok(self
+            .inner
+            .agents
+            .find_by_username(username)?
+            .filter(|a| a.id == id && a.is_active()))
+    }
+
+    /// Authenticates the agent behind a request's headers, as Spryker's Glue
+    /// does (D11): `Authorization` is checked first (failing: 001), then
+    /// `X-Agent-Authorization` (not `Bearer` or failing: 4102); the agent is
+    /// taken from `X-Agent-Authorization` when it holds an agent token, else
+    /// from `Authorization`; none: 4103. The agent's token must then pass the
+    /// strict check, else 4102 or 001 by the header it came in.
+    pub fn authenticate_agent(
+        &self,
+        authorization: Option<&str>,
+        x_agent_authorization: Option<&str>,
+        client_ip: &str,
+    ) -> Result<AgentCaller> {
+        let from_authorization = match authorization {
+            Some(header) => {
+                let token = bearer_token(header).ok_or(Error::InvalidAccessToken)?;
+                Some(self.verify(token)?)
+            }
+            None => None,
+        };
+        let from_agent_header = match x_agent_authorization.and_then(split_authorization) {
+            Some(("Bearer", token)) => Some(
+                self.verify(token)
+                    .map_err(|_| Error::InvalidAgentAccessToken)?,
+            ),
+            Some(_) => return Err(Error::InvalidAgentAccessToken),
+            None => None,
+        };
+        let (claims, refused) = match (from_agent_header, from_authorization) {
+            (Some(c), _) if c.kind() == TokenKind::Agent => (c, Error::InvalidAgentAccessToken),
+            (_, Some(c)) if c.kind() == TokenKind::Agent => (c, Error::InvalidAccessToken),
+            _ => return Err(Error::AgentOnly),
+        };
+        self.agent_caller(claims, refused, client_ip)
+    }
+
+    /// Applies the strict check to a verified agent token; `refused` is the
+    /// error when it fails, which is also audited.
+    pub(crate) fn agent_caller(
+        &self,
+        claims: AccessClaims,
+        refused: Error,
+        client_ip: &str,
+    ) -> Result<AgentCaller> {
+        match self.live_session(&claims)? {
+            Some((agent, session)) => Ok(AgentCaller {
+                claims,
+                agent,
+                session,
+            }),
+            None => {
+                let mut event = AuditEvent::new(AuditKind::AgentTokenRefused, self.now());
+                event.agent_id = claims.subject.agent_id();
+                event.client_ip = Some(client_ip.to_owned());
+                event.jti = Some(claims.jti.clone());
+                event.code = refused.glue_code().map(str::to_owned);
+                self.inner.audit.record(&event)?;
+                Err(refused)
+            }
+        }
+    }
+
+    /// The public keys as a JWKS document (current first, then previous).
+    pub fn jwks(&self) -> jsonwebtoken::jwk::JwkSet {
+        token::jwks(std::iter::once(self.inner.signing.verifying_key()).chain(&self.inner.previous))
+    }
+
+    /// The current public key as PEM (`BEGIN PUBLIC KEY`).
+    pub fn public_key_pem(&self) -> String {
+        self.inner.signing.verifying_key().to_pem()
+    }
+
+    /// The key id of the current signing key.
+    pub fn kid(&self) -> &str {
+        self.inner.signing.kid()
+    }
+
+    /// Audit events matching `query`, oldest first.
+    pub fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>> {
+        self.inner.audit.query(query)
+    }
+
+    /// Deletes refresh-token families whose every token expired more than
+    /// `retention` seconds ago; returns how many rows went.
+    pub fn purge_expired(&self, retention: u64) -> Result<usize> {
+        self.inner
+            .tokens
+            .purge_expired(self.now() - retention as i64)
+    }
+
+    /// A hash of a random password, verified against when the agent is
+    /// unknown or inactive so every login costs one verification (D18).
+    pub(crate) fn dummy_hash(&self) -> Result<&str> {
+        if let Some(hash) = self.inner.dummy_hash.get() {
+            return Ok(hash);
+        }
+        let mut secret = [0u8; 32];
+        self.inner.random.fill(&mut secret)?;
+        let hash = self.inner.hasher.hash(&secret)?;
+        Ok(self.inner.dummy_hash.get_or_init(|| hash))
+    }
+
+    /// Signs an access token and creates its refresh token row (not stored).
+    pub(crate) fn mint(&self, p: MintParams<'_>) -> Result<Minted> {
+        let inner = &self.inner;
+        let cap = p.cap_at.unwrap_or(i64::MAX);
+        let exp = (p.now + inner.config.access_token_ttl as i64).min(cap);
+        let mut jti_raw = [0u8; 40];
+        inner.random.fill(&mut jti_raw)?;
+        let jti = hex(&jti_raw);
+        let access_token = token::encode(
+            &inner.signing,
+            &IssuedClaims {
+                aud: &inner.config.client_id,
+                jti: &jti,
+                iat: p.now,
+                nbf: p.now,
+                exp,
+                sub: p.sub,
+                scopes: p.scopes,
+                act: p.act.map(|sub| ActorRef { sub }),
+            },
+        )?;
+        let (refresh_token, token_hash) = self.new_refresh_token()?;
+        let id = refresh_id(&token_hash);
+        let (family_id, parent_id) = match p.family {
+            Some((family, parent)) => (family, Some(parent)),
+            None => (id, None),
+        };
+        let row = RefreshTokenRow {
+            id,
+            token_hash,
+            family_id,
+            parent_id,
+            origin_family_id: p.origin_family_id,
+            kind: p.kind,
+            agent_id: p.agent_id,
+            agent_username: p.agent_username.to_owned(),
+            customer_reference: p.customer_reference.map(str::to_owned),
+            scopes: p.scopes.join(" "),
+            client_id: inner.config.client_id.clone(),
+            jti: jti_raw,
+            access_expires_at: exp,
+            cap_at: p.cap_at,
+            issued_at: p.now,
+            expires_at: self.refresh_expiry(p.now).min(cap),
+            used_at: None,
+            revoked_at: None,
+        };
+        Ok(Minted {
+            response: TokenResponse {
+                token_type: "Bearer",
+                expires_in: exp - p.now,
+                access_token,
+                refresh_token,
+            },
+            jti,
+            row,
+        })
+    }
+
+    /// A fresh refresh token and its SHA-256.
+    pub(crate) fn new_refresh_token(&self) -> Result<(String, [u8; 32])> {
+        let mut raw = [0u8; 32];
+        self.inner.random.fill(&mut raw)?;
+        let mut token = String::with_capacity(REFRESH_TOKEN_PREFIX.len() + 43);
+        token.push_str(REFRESH_TOKEN_PREFIX);
+        URL_SAFE_NO_PAD.encode_string(raw, &mut token);
+        let hash = refresh_hash(&token);
+        Ok((token, hash))
+    }
+
+    /// When a refresh token issued at `now` expires: one calendar month in
+    /// UTC, clamped to the end of a shorter month (D5), unless configured.
+    pub(crate) fn refresh_expiry(&self, now: i64) -> i64 {
+        if let Some(ttl) = self.inner.config.refresh_token_ttl {
+            return now + ttl as i64;
+        }
+        DateTime::from_timestamp(now, 0)
+            .and_then(|t| t.checked_add_months(Months::new(1)))
+            .map_or(now + 31 * 86400, |t| t.timestamp())
+    }
+
+    /// Looks up the row of a presented refresh token, comparing the full
+    /// hash in constant time. `None` for a malformed or unknown token.
+    pub(crate) fn find_refresh_token(&self, token: &str) -> Result<Option<RefreshTokenRow>> {
+        let Some(encoded) = token.strip_prefix(REFRESH_TOKEN_PREFIX) else {
+            return Ok(None);
+        };
+        if encoded.len() != 43 || URL_SAFE_NO_PAD.decode(encoded).is_err() {
+            return Ok(None);
+        }
+        let hash = refresh_hash(token);
+        Ok(self.inner.tokens.find(refresh_id(&hash))?.filter(|row| {
+            aws_lc_rs::constant_time::verify_slices_are_equal(&row.token_hash, &hash).is_ok()
+        }))
+    }
+}
+
+fn refresh_hash(token: &str) -> [u8; 32] {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
+    digest.as_ref().try_into().expect("SHA-256 is 32 bytes")
+}
+
+pub(crate) fn refresh_id(hash: &[u8; 32]) -> i64 {
+    i64::from_be_bytes(hash[..8].try_into().expect("8 bytes"))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// The raw 40 bytes of an 80-hex-character `jti`.
+pub(crate) fn decode_jti(jti: &str) -> Option<[u8; 40]> {
+    let bytes = jti.as_bytes();
+    if bytes.len() != 80 {
+        return None;
+    }
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    let mut out = [0u8; 40];
+    for (i, pair) in bytes.chunks_exact(2).enumerate() {
+        out[i] = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    Some(out)
+}
+
+/// The token of an `Authorization` header, as league strips it: `^\s*Bearer\s`.
+pub fn bearer_token(header: &str) -> Option<&str> {
+    let token = header.trim_start().strip_prefix("Bearer")?;
+    let mut chars = token.chars();
+    chars.next().filter(|c| c.is_whitespace())?;
+    Some(chars.as_str().trim())
+}
+
+/// Spryker's `X-Agent-Authorization` reading: split on whitespace into type
+/// and token; a header without both is ignored.
+fn split_authorization(header: &str) -> Option<(&str, &str)> {
+    let mut pieces = header.split_whitespace();
+    Some((pieces.next()?, pieces.next()?))
+}

@@ -1,0 +1,178 @@
+//! `agent_credentials`: an agent logs in with username and password.
+
+use super::{Grant, GrantRequest};
+use crate::audit::{AuditEvent, AuditKind};
+use crate::directory::Agent;
+use crate::engine::{Engine, MintParams, TokenResponse};
+use crate::error::{Error, Result};
+use crate::lockout;
+use crate::password;
+use crate::scope;
+use crate::store::{Durability, SessionKind};
+use crate::token::Subject;
+
+/// The agent login grant.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct AgentCredentialsGrant;
+
+impl Grant for AgentCredentialsGrant {
+    fn identifier(&self) -> &'static str {
+        scope::GRANT_AGENT_CREDENTIALS
+    }
+
+    fn handle(&self, engine: &Engine, request: &GrantRequest<'_>) -> Result<TokenResponse> {
+        engine.agent_login(
+            request.username.unwrap_or_default(),
+            request.password.unwrap_or_default(),
+            request.client_ip,
+        )
+    }
+}
+
+impl Engine {
+    /// Logs an agent in. Every refusal is [`Error::AuthenticationFailed`]
+    /// (4101) and costs one password verification, known agent or not;
+    /// after `lockout.max_failures` failures from one IP for one username the
+    /// answer is [`Error::TooManyAttempts`] (4401) without checking the password.
+    pub fn agent_login(
+        &self,
+        username: &str,
+        password: &str,
+        client_ip: &str,
+    ) -> Result<TokenResponse> {
+        let inner = &self.inner;
+        let now = self.now();
+        let policy = inner.config.lockout;
+        let key = lockout::key(client_ip, username);
+        let state = if policy.max_failures > 0 {
+            inner.lockout.get(&key)?
+        } else {
+            None
+        };
+        let event = |kind: AuditKind, code: Option<&str>| {
+            let mut e = AuditEvent::new(kind, now);
+            e.agent_username = Some(username.to_owned());
+            e.client_ip = Some(client_ip.to_owned());
+            e.code = code.map(str::to_owned);
+            e
+        };
+        if let Some(retry_after) = policy.blocked_for(state.as_ref(), now) {
+            inner
+                .audit
+                .record(&event(AuditKind::AgentLoginFailed, Some("4401")))?;
+            return Err(Error::TooManyAttempts { retry_after });
+        }
+
+        let agent = match username.is_empty() {
+            true => None,
+            false => inner.agents.find_by_username(username)?,
+        };
+        let agent = self.check_password(agent, password)?;
+        let Some(agent) = agent else {
+            let mut blocked = false;
+            if policy.max_failures > 0 {
+                let next = inner.lockout.update(&key, &mut |current| {
+                    Some(policy.after_failure(current, now))
+                })?;
+                blocked = next.is_some_and(|s| s.blocked_until.is_some());
+            }
+            inner
+                .audit
+                .record(&event(AuditKind::AgentLoginFailed, Some("4101")))?;
+            if blocked {
+                inner
+                    .audit
+                    .record(&event(AuditKind::AgentLockedOut, None))?;
+            }
+            return Err(Error::AuthenticationFailed);
+        };
+        if state.is_some() {
+            inner.lockout.update(&key, &mut |_| None)?;
+        }
+        self.rehash_if_outdated(&agent, password);
+
+        let sub = Subject::agent(agent.id).to_php_json();
+        let minted = self.mint(MintParams {
+            now,
+            kind: SessionKind::Agent,
+            sub: &sub,
+            scopes: &[scope::AGENT],
+            act: None,
+            agent_id: agent.id,
+            agent_username: &agent.username,
+            customer_reference: None,
+            family: None,
+            origin_family_id: None,
+            cap_at: None,
+        })?;
+        let mut success = event(AuditKind::AgentLoginSucceeded, None);
+        success.agent_id = Some(agent.id);
+        success.jti = Some(minted.jti.clone());
+        self.store_new_session(minted, &success)
+    }
+
+    /// The agent if it is active and the password matches. Exactly one
+    /// verification runs in every case (D18): against a dummy hash when the
+    /// agent is unknown or inactive or the password unacceptable.
+    fn check_password(&self, agent: Option<Agent>, password: &str) -> Result<Option<Agent>> {
+        let hasher = &self.inner.hasher;
+        match agent {
+            Some(agent) if agent.is_active() && password::acceptable(password) => Ok(hasher
+                .verify(password.as_bytes(), &agent.password_hash)
+                .then_some(agent)),
+            _ => {
+                let probe = if password::acceptable(password) {
+                    password
+                } else {
+                    ""
+                };
+                hasher.verify(probe.as_bytes(), self.dummy_hash()?);
+                Ok(None)
+            }
+        }
+    }
+
+    /// Replaces an imported bcrypt hash (or one with outdated parameters) by
+    /// argon2id. A failure only means the old hash stays; login goes on.
+    fn rehash_if_outdated(&self, agent: &Agent, password: &str) {
+        let hasher = &self.inner.hasher;
+        if hasher.needs_rehash(&agent.password_hash)
+            && let Ok(hash) = hasher.hash(password.as_bytes())
+        {
+            let _ = self.inner.agents.update_password_hash(agent, &hash);
+        }
+    }
+
+    /// Stores the refresh token of a new session and its audit event in one
+    /// transaction. A 64-bit row-id collision (astronomically rare) gets a
+    /// fresh refresh token.
+    pub(crate) fn store_new_session(
+        &self,
+        mut minted: crate::engine::Minted,
+        event: &AuditEvent,
+    ) -> Result<TokenResponse> {
+        for _ in 0..3 {
+            let mut inserted = false;
+            self.inner.tokens.write(Durability::Normal, &mut |w| {
+                inserted = w.insert(&minted.row)?;
+                if inserted {
+                    w.audit(event)?;
+                }
+                Ok(())
+            })?;
+            if inserted {
+                return Ok(minted.response);
+            }
+            let (token, hash) = self.new_refresh_token()?;
+            minted.response.refresh_token = token;
+            minted.row.token_hash = hash;
+            minted.row.id = crate::engine::refresh_id(&hash);
+            if minted.row.parent_id.is_none() {
+                minted.row.family_id = minted.row.id;
+            }
+        }
+        Err(Error::Internal(
+            "could not allocate a refresh token id".into(),
+        ))
+    }
+}

@@ -1,0 +1,74 @@
+//! Brute-force protection of agent login (D17): a counter per client IP and
+//! lower-cased username, kept in the store so every process sees it.
+
+use serde::{Deserialize, Serialize};
+
+/// Lockout settings. Defaults are Spryker's B2B values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LockoutPolicy {
+    /// Failures within `window` that start a block (default 9; 0 disables lockout).
+    pub max_failures: u32,
+    /// Seconds over which failures are counted, from the first (default 900).
+    pub window: u64,
+    /// Seconds a block lasts (default 360).
+    pub block: u64,
+}
+
+impl Default for LockoutPolicy {
+    fn default() -> Self {
+        LockoutPolicy {
+            max_failures: 9,
+            window: 900,
+            block: 360,
+        }
+    }
+}
+
+/// The stored counter of one key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockoutState {
+    /// Failures counted in the current window.
+    pub failures: u32,
+    /// When the current window began (first failure), Unix seconds.
+    pub window_start: i64,
+    /// End of the current block, if one was started.
+    pub blocked_until: Option<i64>,
+}
+
+/// The counter key for an IP and a username.
+pub fn key(client_ip: &str, username: &str) -> String {
+    format!("{client_ip}\u{1f}{}", username.to_lowercase())
+}
+
+impl LockoutPolicy {
+    /// Seconds the key stays blocked, if it is blocked at `now`.
+    pub fn blocked_for(&self, state: Option<&LockoutState>, now: i64) -> Option<u64> {
+        let until = state?.blocked_until?;
+        (until > now).then(|| (until - now) as u64)
+    }
+
+    /// The state after one more failure at `now`; a block starts when the
+    /// count reaches `max_failures` within `window`.
+    pub fn after_failure(&self, state: Option<LockoutState>, now: i64) -> LockoutState {
+        let fresh = LockoutState {
+            failures: 0,
+            window_start: now,
+            blocked_until: None,
+        };
+        let mut next = match state {
+            Some(s)
+                if now - s.window_start < self.window as i64
+                    && s.blocked_until.is_none_or(|u| u > now) =>
+            {
+                s
+            }
+            _ => fresh,
+        };
+        next.failures += 1;
+        if self.max_failures > 0 && next.failures >= self.max_failures {
+            next.blocked_until = Some(now + self.block as i64);
+        }
+        next
+    }
+}

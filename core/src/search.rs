@@ -1,0 +1,43 @@
+//! Paging rules of the agent customer search (Spryker's, D14).
+
+use crate::directory::CustomerSearch;
+
+/// Rows per page when the request names none.
+pub const DEFAULT_LIMIT: u32 = 10;
+/// The largest page; larger requests are clamped to it.
+pub const MAX_LIMIT: u32 = 100;
+
+/// Builds a search from a query and optional paging. As Spryker, `offset` and
+/// `limit` count only together; the limit is clamped to 1..=[`MAX_LIMIT`] and
+/// the offset rounded down to a page boundary.
+pub fn page(q: &str, paging: Option<(u64, u64)>) -> CustomerSearch {
+    let (offset, limit) = match paging {
+        Some((offset, limit)) => {
+            let limit = limit.clamp(1, u64::from(MAX_LIMIT));
+            (offset - offset % limit, limit)
+        }
+        None => (0, u64::from(DEFAULT_LIMIT)),
+    };
+    CustomerSearch {
+        q: q.to_owned(),
+        offset: u32::try_from(offset).unwrap_or(u32::MAX - u32::MAX % limit as u32),
+        limit: limit as u32,
+    }
+}
+
+/// Lower-cases a query or a stored value for prefix matching. Unicode-aware,
+/// unlike SQLite's ASCII-only `LIKE`.
+pub fn fold(s: &str) -> String {
+    s.to_lowercase()
+}
+
+/// True when `customer` matches query `q` by Spryker's rule: case-insensitive
+/// prefix of e-mail, first or last name, or equal reference. Host directories
+/// that search in memory can use it.
+pub fn matches(customer: &crate::directory::Customer, q: &str) -> bool {
+    let q = fold(q);
+    fold(&customer.email).starts_with(&q)
+        || fold(&customer.first_name).starts_with(&q)
+        || fold(&customer.last_name).starts_with(&q)
+        || fold(&customer.customer_reference) == q
+}

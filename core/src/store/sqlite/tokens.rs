@@ -1,0 +1,297 @@
+//! Refresh tokens, audit events and lockout counters in SQLite.
+
+use rusqlite::{OptionalExtension, Row, Transaction, TransactionBehavior, params};
+
+use super::SqliteStore;
+use crate::audit::{AuditEvent, AuditKind, AuditQuery};
+use crate::error::{Error, Result};
+use crate::lockout::LockoutState;
+use crate::store::{
+    AuditStore, Durability, LockoutFn, LockoutStore, RefreshTokenRow, RevokeScope, SessionKind,
+    TokenStore, TokenWriter, WriteFn,
+};
+
+const ROW_COLUMNS: &str = "id, token_hash, family_id, parent_id, origin_family_id, kind, agent_id, \
+     agent_username, customer_reference, scopes, client_id, jti, access_expires_at, cap_at, \
+     issued_at, expires_at, used_at, revoked_at";
+
+fn jti_key(jti: &[u8; 40]) -> i64 {
+    i64::from_be_bytes(jti[..8].try_into().expect("8 bytes"))
+}
+
+fn fixed_blob<const N: usize>(r: &Row<'_>, i: usize) -> rusqlite::Result<[u8; N]> {
+    r.get::<_, Vec<u8>>(i)?
+        .try_into()
+        .map_err(|v: Vec<u8>| rusqlite::Error::IntegralValueOutOfRange(i, v.len() as i64))
+}
+
+fn read_row(r: &Row<'_>) -> rusqlite::Result<RefreshTokenRow> {
+    Ok(RefreshTokenRow {
+        id: r.get(0)?,
+        token_hash: fixed_blob(r, 1)?,
+        family_id: r.get(2)?,
+        parent_id: r.get(3)?,
+        origin_family_id: r.get(4)?,
+        kind: SessionKind::from_code(r.get(5)?)
+            .ok_or(rusqlite::Error::IntegralValueOutOfRange(5, 0))?,
+        agent_id: r.get(6)?,
+        agent_username: r.get(7)?,
+        customer_reference: r.get(8)?,
+        scopes: r.get(9)?,
+        client_id: r.get(10)?,
+        jti: fixed_blob(r, 11)?,
+        access_expires_at: r.get(12)?,
+        cap_at: r.get(13)?,
+        issued_at: r.get(14)?,
+        expires_at: r.get(15)?,
+        used_at: r.get(16)?,
+        revoked_at: r.get(17)?,
+    })
+}
+
+fn find_in(conn: &rusqlite::Connection, id: i64) -> Result<Option<RefreshTokenRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ROW_COLUMNS} FROM refresh_token WHERE id = ?1"
+    ))?;
+    Ok(stmt.query_row([id], read_row).optional()?)
+}
+
+fn insert_audit(conn: &rusqlite::Connection, e: &AuditEvent) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO audit_event (at, kind, agent_id, agent_username, customer_reference, client_ip, jti, reason, code)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    stmt.execute(params![
+        e.at,
+        e.kind.as_str(),
+        e.agent_id,
+        e.agent_username,
+        e.customer_reference,
+        e.client_ip,
+        e.jti,
+        e.reason,
+        e.code
+    ])?;
+    Ok(())
+}
+
+struct Writer<'t, 'c>(&'t Transaction<'c>);
+
+impl TokenWriter for Writer<'_, '_> {
+    fn find(&mut self, id: i64) -> Result<Option<RefreshTokenRow>> {
+        find_in(self.0, id)
+    }
+
+    fn insert(&mut self, t: &RefreshTokenRow) -> Result<bool> {
+        let mut stmt = self.0.prepare_cached(
+            "INSERT OR IGNORE INTO refresh_token (id, token_hash, family_id, parent_id, origin_family_id, kind,
+                agent_id, agent_username, customer_reference, scopes, client_id, jti_key, jti,
+                access_expires_at, cap_at, issued_at, expires_at, used_at, revoked_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+        )?;
+        let inserted = stmt.execute(params![
+            t.id,
+            &t.token_hash[..],
+            t.family_id,
+            t.parent_id,
+            t.origin_family_id,
+            t.kind.code(),
+            t.agent_id,
+            t.agent_username,
+            t.customer_reference,
+            t.scopes,
+            t.client_id,
+            jti_key(&t.jti),
+            &t.jti[..],
+            t.access_expires_at,
+            t.cap_at,
+            t.issued_at,
+            t.expires_at,
+            t.used_at,
+            t.revoked_at
+        ])?;
+        Ok(inserted == 1)
+    }
+
+    fn mark_used(&mut self, id: i64, at: i64) -> Result<()> {
+        let mut stmt = self.0.prepare_cached(
+            "UPDATE refresh_token SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL",
+        )?;
+        stmt.execute(params![id, at])?;
+        Ok(())
+    }
+
+    fn revoke(&mut self, scope: RevokeScope<'_>, at: i64) -> Result<usize> {
+        let (sql, args): (&str, Vec<rusqlite::types::Value>) = match scope {
+            RevokeScope::Family { agent_id, family_id } => (
+                "UPDATE refresh_token SET revoked_at = ?1 WHERE revoked_at IS NULL AND agent_id = ?2
+                   AND (family_id = ?3 OR origin_family_id = ?3) RETURNING family_id",
+                vec![at.into(), agent_id.into(), family_id.into()],
+            ),
+            RevokeScope::Agent(agent_id) => (
+                "UPDATE refresh_token SET revoked_at = ?1 WHERE revoked_at IS NULL AND agent_id = ?2
+                   RETURNING family_id",
+                vec![at.into(), agent_id.into()],
+            ),
+            RevokeScope::Customer(reference) => (
+                "UPDATE refresh_token SET revoked_at = ?1 WHERE revoked_at IS NULL AND customer_reference = ?2
+                   RETURNING family_id",
+                vec![at.into(), reference.to_owned().into()],
+            ),
+            RevokeScope::AgentCustomer { agent_id, customer_reference } => (
+                "UPDATE refresh_token SET revoked_at = ?1 WHERE revoked_at IS NULL AND agent_id = ?2
+                   AND customer_reference = ?3 RETURNING family_id",
+                vec![at.into(), agent_id.into(), customer_reference.to_owned().into()],
+            ),
+        };
+        let mut stmt = self.0.prepare_cached(sql)?;
+        let mut families: Vec<i64> = stmt
+            .query_map(rusqlite::params_from_iter(args), |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        families.sort_unstable();
+        families.dedup();
+        Ok(families.len())
+    }
+
+    fn audit(&mut self, event: &AuditEvent) -> Result<()> {
+        insert_audit(self.0, event)
+    }
+}
+
+impl TokenStore for SqliteStore {
+    fn find(&self, id: i64) -> Result<Option<RefreshTokenRow>> {
+        self.pool.with(|conn| find_in(conn, id))
+    }
+
+    fn find_by_jti(&self, jti: &[u8; 40]) -> Result<Option<RefreshTokenRow>> {
+        self.pool.with(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {ROW_COLUMNS} FROM refresh_token WHERE jti_key = ?1 AND jti = ?2"
+            ))?;
+            Ok(stmt
+                .query_row(params![jti_key(jti), &jti[..]], read_row)
+                .optional()?)
+        })
+    }
+
+    fn write(&self, durability: Durability, f: &mut WriteFn<'_>) -> Result<()> {
+        self.pool.with(|conn| {
+            if durability == Durability::Full {
+                conn.pragma_update(None, "synchronous", "FULL")?;
+            }
+            let result = (|| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                f(&mut Writer(&tx))?;
+                tx.commit()?;
+                Ok(())
+            })();
+            if durability == Durability::Full {
+                conn.pragma_update(None, "synchronous", "NORMAL")?;
+            }
+            result
+        })
+    }
+
+    fn purge_expired(&self, before: i64) -> Result<usize> {
+        self.pool.with(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            // A family goes only once all of its rows have expired, so reuse
+            // detection keeps working for the family's live rows.
+            let n = tx.execute(
+                "DELETE FROM refresh_token WHERE family_id IN (
+                    SELECT family_id FROM refresh_token GROUP BY family_id HAVING max(expires_at) < ?1)",
+                [before],
+            )?;
+            tx.commit()?;
+            Ok(n)
+        })
+    }
+}
+
+impl AuditStore for SqliteStore {
+    fn record(&self, event: &AuditEvent) -> Result<()> {
+        self.pool.with(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            insert_audit(&tx, event)?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn query(&self, q: &AuditQuery) -> Result<Vec<AuditEvent>> {
+        self.pool.with(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, at, kind, agent_id, agent_username, customer_reference, client_ip, jti, reason, code
+                 FROM audit_event
+                 WHERE (?1 IS NULL OR agent_id = ?1) AND (?2 IS NULL OR customer_reference = ?2)
+                   AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at < ?4)
+                 ORDER BY id LIMIT ?5",
+            )?;
+            let limit = if q.limit == 0 { 1000 } else { q.limit };
+            let rows = stmt.query_map(params![q.agent_id, q.customer_reference, q.from, q.to, limit], |r| {
+                let kind: String = r.get(2)?;
+                Ok((kind, AuditEvent {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    kind: AuditKind::AgentLoginFailed,
+                    agent_id: r.get(3)?,
+                    agent_username: r.get(4)?,
+                    customer_reference: r.get(5)?,
+                    client_ip: r.get(6)?,
+                    jti: r.get(7)?,
+                    reason: r.get(8)?,
+                    code: r.get(9)?,
+                }))
+            })?;
+            rows.map(|row| {
+                let (kind, mut event) = row?;
+                event.kind = AuditKind::parse(&kind)
+                    .ok_or_else(|| Error::Internal(format!("unknown audit kind {kind:?} in the database")))?;
+                Ok(event)
+            })
+            .collect()
+        })
+    }
+}
+
+impl LockoutStore for SqliteStore {
+    fn get(&self, key: &str) -> Result<Option<LockoutState>> {
+        self.pool.with(|conn| read_lockout(conn, key))
+    }
+
+    fn update(&self, key: &str, f: &mut LockoutFn<'_>) -> Result<Option<LockoutState>> {
+        self.pool.with(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let next = f(read_lockout(&tx, key)?);
+            match &next {
+                Some(s) => {
+                    tx.prepare_cached(
+                        "INSERT INTO lockout (key, failures, window_start, blocked_until) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (key) DO UPDATE SET failures = ?2, window_start = ?3, blocked_until = ?4",
+                    )?
+                    .execute(params![key, s.failures, s.window_start, s.blocked_until])?;
+                }
+                None => {
+                    tx.prepare_cached("DELETE FROM lockout WHERE key = ?1")?.execute([key])?;
+                }
+            }
+            tx.commit()?;
+            Ok(next)
+        })
+    }
+}
+
+fn read_lockout(conn: &rusqlite::Connection, key: &str) -> Result<Option<LockoutState>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT failures, window_start, blocked_until FROM lockout WHERE key = ?1",
+    )?;
+    Ok(stmt
+        .query_row([key], |r| {
+            Ok(LockoutState {
+                failures: r.get(0)?,
+                window_start: r.get(1)?,
+                blocked_until: r.get(2)?,
+            })
+        })
+        .optional()?)
+}
