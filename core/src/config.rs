@@ -44,6 +44,11 @@ pub struct Config {
     pub pool_size: usize,
     /// Milliseconds a write waits for another process's lock. Default 5000.
     pub busy_timeout_ms: u64,
+    /// Scheme and host the Glue `links` start with, such as
+    /// `https://glue.mysprykershop.com`. Default empty: links are paths.
+    pub glue_base_url: String,
+    /// Largest request body the Glue handler accepts, in bytes. Default 65536.
+    pub glue_max_body_bytes: usize,
 }
 
 impl Default for Config {
@@ -63,6 +68,8 @@ impl Default for Config {
             lockout: LockoutPolicy::default(),
             pool_size: 8,
             busy_timeout_ms: 5000,
+            glue_base_url: String::new(),
+            glue_max_body_bytes: 64 * 1024,
         }
     }
 }
@@ -87,6 +94,8 @@ impl std::fmt::Debug for Config {
             .field("lockout", &self.lockout)
             .field("pool_size", &self.pool_size)
             .field("busy_timeout_ms", &self.busy_timeout_ms)
+            .field("glue_base_url", &self.glue_base_url)
+            .field("glue_max_body_bytes", &self.glue_max_body_bytes)
             .finish()
     }
 }
@@ -94,8 +103,17 @@ impl std::fmt::Debug for Config {
 impl Config {
     /// Parses a JSON configuration; unknown keys are an error, so typos surface.
     pub fn from_json(json: &str) -> Result<Self> {
-        let config: Config = serde_json::from_str(json)
-            .map_err(|e| Error::Config(format!("invalid configuration: {e}")))?;
+        let invalid = |e: serde_json::Error| Error::Config(format!("invalid configuration: {e}"));
+        let value: serde_json::Value = serde_json::from_str(json).map_err(invalid)?;
+        // serde would also read arrays by field position; only named keys are the format.
+        let is_object = |v: Option<&serde_json::Value>| v.is_none_or(serde_json::Value::is_object);
+        if !value.is_object() || !is_object(value.get("argon2")) || !is_object(value.get("lockout"))
+        {
+            return Err(Error::Config(
+                "invalid configuration: expected a JSON object (and objects for argon2 and lockout)".into(),
+            ));
+        }
+        let config: Config = serde_json::from_value(value).map_err(invalid)?;
         config.validate()?;
         Ok(config)
     }

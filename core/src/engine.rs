@@ -97,6 +97,12 @@ impl EngineBuilder {
         self
     }
 
+    /// A file holding the signing key as PEM, read at [`EngineBuilder::build`].
+    pub fn private_key_path(mut self, path: impl Into<String>) -> Self {
+        self.config.private_key_path = Some(path.into());
+        self
+    }
+
     /// An earlier public key (PEM) that keeps verifying after a rotation.
     pub fn previous_public_key_pem(mut self, pem: impl Into<String>) -> Self {
         self.config.previous_public_keys_pem.push(pem.into());
@@ -130,6 +136,12 @@ impl EngineBuilder {
     /// Grace window for spent refresh tokens, in seconds (D9).
     pub fn refresh_reuse_grace(mut self, seconds: u64) -> Self {
         self.config.refresh_reuse_grace = seconds;
+        self
+    }
+
+    /// The scheme and host Glue `links` start with.
+    pub fn glue_base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.config.glue_base_url = base_url.into();
         self
     }
 

@@ -18,7 +18,10 @@ pub enum Error {
 
     /// Too many failed logins for this client IP and username; the block ends
     /// in `retry_after` seconds. Glue `4401`, HTTP 429.
-    #[error("Too many log in attempts; retry in {retry_after} seconds.")]
+    #[error(
+        "Too many log in attempts from your address. Please wait {} minutes before trying again.",
+        retry_after.div_ceil(60)
+    )]
     TooManyAttempts {
         /// Seconds until the block ends, rounded up.
         retry_after: u64,
@@ -56,8 +59,9 @@ pub enum Error {
     RefreshFailed,
 
     /// A request is missing a required value or carries one of the wrong
-    /// shape. RFC 6749 `invalid_request`.
-    #[error("Invalid request: {0}")]
+    /// shape. RFC 6749 `invalid_request`; Glue `901` (422). The message names
+    /// the field, Symfony-validator style (`field => what is wrong`).
+    #[error("{0}")]
     InvalidRequest(String),
 
     /// The engine configuration is unusable (bad key, TTL, path, parameter).

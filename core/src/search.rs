@@ -26,9 +26,11 @@ pub fn page(q: &str, paging: Option<(u64, u64)>) -> CustomerSearch {
 }
 
 /// Lower-cases a query or a stored value for prefix matching. Unicode-aware,
-/// unlike SQLite's ASCII-only `LIKE`.
+/// unlike SQLite's ASCII-only `LIKE`, and character by character: a prefix
+/// ending in `Σ` must fold to `σ`, not to the word-final `ς` that
+/// `str::to_lowercase` would choose.
 pub fn fold(s: &str) -> String {
-    s.to_lowercase()
+    s.chars().flat_map(char::to_lowercase).collect()
 }
 
 /// True when `customer` matches query `q` by Spryker's rule: case-insensitive

@@ -84,14 +84,7 @@ impl Engine {
             ));
         };
         let now = self.now();
-        let sub = Subject {
-            id_company_user: customer.id_company_user.clone(),
-            id_agent: None,
-            customer_reference: Some(customer.customer_reference.clone()),
-            id_customer: Some(customer.id_customer),
-            permissions: customer.permissions.clone(),
-        }
-        .to_php_json();
+        let sub = Subject::customer(&customer).to_php_json();
         let minted = self.mint(MintParams {
             now,
             kind: SessionKind::Impersonation,
@@ -131,11 +124,20 @@ impl Engine {
         event.customer_reference = Some(customer_reference.to_owned()).filter(|r| !r.is_empty());
         event.client_ip = Some(client_ip.to_owned());
         event.jti = caller.map(|c| c.claims.jti.clone());
-        event.reason = reason.map(|r| r.chars().take(MAX_REASON_LEN).collect());
+        event.reason = reason.map(|r| truncate(r, MAX_REASON_LEN).to_owned());
         event.code = error.glue_code().map(str::to_owned);
         match self.inner.audit.record(&event) {
             Ok(()) => error,
             Err(audit_failure) => audit_failure,
         }
     }
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
+fn truncate(s: &str, max: usize) -> &str {
+    let end = (0..=max.min(s.len()))
+        .rev()
+        .find(|&i| s.is_char_boundary(i))
+        .unwrap_or(0);
+    &s[..end]
 }

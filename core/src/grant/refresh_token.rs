@@ -74,15 +74,8 @@ impl Engine {
                 let Some(customer) = customer else {
                     return Err(Error::RefreshFailed);
                 };
-                let sub = Subject {
-                    id_company_user: customer.id_company_user,
-                    id_agent: None,
-                    customer_reference: Some(customer.customer_reference),
-                    id_customer: Some(customer.id_customer),
-                    permissions: customer.permissions,
-                };
                 (
-                    sub.to_php_json(),
+                    Subject::customer(&customer).to_php_json(),
                     Some(Subject::agent(agent.id).to_php_json()),
                     &[scope::CUSTOMER_IMPERSONATION, scope::CUSTOMER],
                 )

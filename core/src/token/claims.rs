@@ -34,6 +34,18 @@ impl Subject {
         }
     }
 
+    /// The identifier of a customer token: reference, id, B2B company user
+    /// and permissions; `id_agent` null, as Spryker's impersonation tokens.
+    pub fn customer(customer: &crate::directory::Customer) -> Self {
+        Subject {
+            id_company_user: customer.id_company_user.clone(),
+            id_agent: None,
+            customer_reference: Some(customer.customer_reference.clone()),
+            id_customer: Some(customer.id_customer),
+            permissions: customer.permissions.clone(),
+        }
+    }
+
     /// Encodes the subject as PHP's `json_encode` does (slashes and non-ASCII
     /// escaped), because that string is what Spryker puts into `sub`.
     pub fn to_php_json(&self) -> String {

@@ -151,10 +151,12 @@ pub fn verify(
     if now >= claims.exp + leeway {
         return Err(Rejection::Expired);
     }
-    if claims.nbf.is_some_and(|nbf| now + leeway < nbf) {
+    // The clock counts whole seconds; league writes microseconds. A token
+    // issued earlier in the current second must not look like the future.
+    if claims.nbf.is_some_and(|nbf| now + leeway < nbf.floor()) {
         return Err(Rejection::NotYetValid);
     }
-    if claims.iat.is_some_and(|iat| now + leeway < iat) {
+    if claims.iat.is_some_and(|iat| now + leeway < iat.floor()) {
         return Err(Rejection::IssuedInFuture);
     }
     let audience_ok = match &claims.aud {

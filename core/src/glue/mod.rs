@@ -1,0 +1,43 @@
+//! The Glue JSON:API layer: a transport-agnostic handler that answers
+//! Spryker's agent-assist requests (D1, D10). The HTTP server, the C ABI and
+//! the PHP extension forward requests here unchanged.
+//!
+//! This layer only converts: it parses bodies and headers, calls the engine
+//! and renders answers with Spryker's shapes, statuses, codes and key orders.
+
+mod request;
+mod resources;
+mod response;
+
+pub use request::GlueRequest;
+pub use response::GlueResponse;
+
+use crate::engine::Engine;
+
+/// The media type of every JSON:API answer.
+pub const JSON_API: &str = "application/vnd.api+json";
+
+impl Engine {
+    /// Answers one Glue request. Never fails: every problem becomes the
+    /// response Spryker would send (an internal failure is a plain-text 500).
+    pub fn handle_glue(&self, request: &GlueRequest<'_>) -> GlueResponse {
+        if request.body.len() > self.config().glue_max_body_bytes {
+            return response::too_large();
+        }
+        let method = request.method.to_ascii_uppercase();
+        match (method.as_str(), request.path) {
+            ("POST", "/agent-access-tokens") => resources::agent_access_tokens(self, request),
+            ("POST", "/agent-customer-impersonation-access-tokens") => {
+                resources::impersonation(self, request)
+            }
+            ("GET", "/agent-customer-search") => resources::customer_search(self, request),
+            ("POST", "/refresh-tokens") => resources::refresh(self, request),
+            ("DELETE", path) if path.starts_with("/refresh-tokens/") => {
+                resources::revoke(self, request, &path["/refresh-tokens/".len()..])
+            }
+            ("GET", "/.well-known/jwks.json") => resources::jwks(self),
+            ("POST", "/token-introspection") => resources::introspection(self, request),
+            _ => response::not_found(),
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! One function per Glue resource. Each parses, calls the engine and renders.
+
+use serde_json::{Map, Value, json};
+
+use super::request::{BodyError, GlueRequest, attributes, string_attribute};
+use super::response::{self, GlueResponse};
+use crate::engine::{AgentCaller, Engine, bearer_token};
+use crate::error::Error;
+use crate::search;
+
+const PAGE_OFFSET: &str = "page[offset]";
+const PAGE_LIMIT: &str = "page[limit]";
+
+fn body_error(e: BodyError) -> GlueResponse {
+    match e {
+        BodyError::Invalid => response::post_data_invalid(),
+        BodyError::WrongType => response::invalid_type(),
+    }
+}
+
+fn link(engine: &Engine, path: &str) -> String {
+    format!("{}{path}", engine.config().glue_base_url)
+}
+
+fn authenticate(engine: &Engine, request: &GlueRequest<'_>) -> Result<AgentCaller, GlueResponse> {
+    engine
+        .authenticate_agent(
+            request.header("Authorization"),
+            request.header("X-Agent-Authorization"),
+            request.client_ip,
+        )
+        .map_err(|e| response::error(&e))
+}
+
+/// `POST /agent-access-tokens`: agent login.
+pub(super) fn agent_access_tokens(engine: &Engine, request: &GlueRequest<'_>) -> GlueResponse {
+    const RESOURCE: &str = "agent-access-tokens";
+    let attributes = match attributes(request.body, RESOURCE) {
+        Ok(a) => a,
+        Err(e) => return body_error(e),
+    };
+    let username = string_attribute(&attributes, "username");
+    let password = string_attribute(&attributes, "password");
+    match engine.agent_login(username, password, request.client_ip) {
+        Ok(t) => response::token(RESOURCE, link(engine, request.path), &t),
+        Err(e) => response::error(&e),
+    }
+}
+
+/// `POST /agent-customer-impersonation-access-tokens`: impersonation.
+pub(super) fn impersonation(engine: &Engine, request: &GlueRequest<'_>) -> GlueResponse {
+    const RESOURCE: &str = "agent-customer-impersonation-access-tokens";
+    let attributes = match attributes(request.body, RESOURCE) {
+        Ok(a) => a,
+        Err(e) => return body_error(e),
+    };
+    let caller = match authenticate(engine, request) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let reference = string_attribute(&attributes, "customerReference");
+    let reason = attributes.get("reason").and_then(Value::as_str);
+    match engine.impersonate_as(&caller, reference, reason, request.client_ip) {
+        Ok(t) => response::token(RESOURCE, link(engine, request.path), &t),
+        Err(e) => response::error(&e),
+    }
+}
+
+/// `GET /agent-customer-search`: Spryker's agent customer search (D14).
+pub(super) fn customer_search(engine: &Engine, request: &GlueRequest<'_>) -> GlueResponse {
+    const RESOURCE: &str = "agent-customer-search";
+    let pairs = request.query_pairs();
+    let param = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let offset = param(PAGE_OFFSET).map(|v| v.parse::<u64>().ok());
+    let limit = param(PAGE_LIMIT).map(|v| v.parse::<u64>().ok().filter(|&l| l > 0));
+    if matches!(offset, Some(None)) || matches!(limit, Some(None)) {
+        return response::plain_text(400, "Pagination parameters are invalid.");
+    }
+    if let Err(r) = authenticate(engine, request) {
+        return r;
+    }
+    let paging = offset.flatten().zip(limit.flatten());
+    let query = search::page(param("q").unwrap_or_default(), paging);
+    let page = match engine.search_customers(&query) {
+        Ok(p) => p,
+        Err(e) => return response::error(&e),
+    };
+
+    let base = link(engine, request.path);
+    let self_link = match request.query {
+        "" => base.clone(),
+        q => format!("{base}?{q}"),
+    };
+    let customers: Vec<Value> = page
+        .customers
+        .iter()
+        .map(|c| {
+            json!({
+                "customerReference": c.customer_reference,
+                "email": c.email,
+                "firstName": c.first_name,
+                "lastName": c.last_name,
+            })
+        })
+        .collect();
+    let mut links = Map::new();
+    links.insert("self".into(), self_link.clone().into());
+    if page.total > 0 {
+        let (offset, limit, total) = (u64::from(query.offset), u64::from(query.limit), page.total);
+        // Other parameters keep their raw form; paging is appended as Spryker does.
+        let others: String = request
+            .query
+            .split('&')
+            .filter(|segment| !segment.is_empty())
+            .filter(|segment| {
+                let key = form_urlencoded::parse(segment.as_bytes())
+                    .next()
+                    .map(|(k, _)| k.into_owned());
+                !matches!(key.as_deref(), Some(PAGE_OFFSET | PAGE_LIMIT))
+            })
+            .map(|segment| format!("{segment}&"))
+            .collect();
+        let page_link = |o: u64| format!("{base}?{others}page[offset]={o}&page[limit]={limit}");
+        links.insert(
+            "last".into(),
+            page_link(limit * (total.div_ceil(limit) - 1)).into(),
+        );
+        links.insert("first".into(), page_link(0).into());
+        if offset > 0 {
+            links.insert(
+                "prev".into(),
+                page_link(offset.saturating_sub(limit)).into(),
+            );
+        }
+        if offset + limit < total {
+            links.insert("next".into(), page_link(offset + limit).into());
+        }
+    }
+    response::ok(&json!({
+        "data": [{
+            "type": RESOURCE,
+            "id": null,
+            "attributes": {"customers": customers},
+            "links": {"self": self_link},
+        }],
+        "links": links,
+    }))
+}
+
+/// `POST /refresh-tokens`: refresh.
+pub(super) fn refresh(engine: &Engine, request: &GlueRequest<'_>) -> GlueResponse {
+    const RESOURCE: &str = "refresh-tokens";
+    let attributes = match attributes(request.body, RESOURCE) {
+        Ok(a) => a,
+        Err(e) => return body_error(e),
+    };
+    let token = match attributes.get("refreshToken") {
+        None | Some(Value::Null) => "",
+        Some(Value::String(s)) => s.as_str(),
+        // A number or an object cannot be a refresh token.
+        Some(_) => return response::error(&Error::RefreshFailed),
+    };
+    if token.is_empty() {
+        return response::error(&Error::InvalidRequest(
+            "refreshToken => This value should not be blank.".into(),
+        ));
+    }
+    match engine.refresh(token, request.client_ip) {
+        Ok(t) => response::token(RESOURCE, link(engine, request.path), &t),
+        Err(e) => response::error(&e),
+    }
+}
+
+/// `DELETE /refresh-tokens/{token|mine}`: revocation, always 204 (D8).
+pub(super) fn revoke(engine: &Engine, request: &GlueRequest<'_>, id: &str) -> GlueResponse {
+    let Some(authorization) = request.header("Authorization") else {
+        return response::error(&Error::MissingAccessToken);
+    };
+    let Some(caller) = bearer_token(authorization) else {
+        return response::error(&Error::InvalidAccessToken);
+    };
+    let id: String = form_urlencoded::parse(format!("id={id}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    if id.is_empty() {
+        return super::response::resource_id_missing();
+    }
+    let result = match id.as_str() {
+        "mine" => engine.revoke_mine(caller, request.client_ip),
+        token => engine.revoke(caller, token, request.client_ip),
+    };
+    match result {
+        Ok(_) => response::no_content(),
+        Err(e) => response::error(&e),
+    }
+}
+
+/// `GET /.well-known/jwks.json`: the public keys.
+pub(super) fn jwks(engine: &Engine) -> GlueResponse {
+    response::plain_json(&engine.jwks(), "public, max-age=300")
+}
+
+/// `POST /token-introspection`: RFC 7662 (D15).
+pub(super) fn introspection(engine: &Engine, request: &GlueRequest<'_>) -> GlueResponse {
+    let token = form_urlencoded::parse(request.body)
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned());
+    let Some(token) = token.filter(|t| !t.is_empty()) else {
+        return response::oauth_error(400, "invalid_request");
+    };
+    match engine.introspect(request.header("Authorization"), &token) {
+        Ok(answer) => response::plain_json(&answer, "no-store"),
+        Err(e) => response::error(&e),
+    }
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs every test of the project: formatting, lints, Rust tests (core, Glue,
+# server, C ABI), the C programs under valgrind and the PHP suite.
+# Installs missing Debian packages first (as root, or through sudo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=()
+need() { command -v "$1" >/dev/null 2>&1 || packages+=("${@:2}"); }
+need cc gcc
+need c++ g++
+need pkg-config pkg-config
+need valgrind valgrind
+need jq jq
+need php php8.2-cli
+need php-config php8.2-dev
+need phpunit phpunit
+[ -e /usr/lib/llvm-14/lib/libclang.so ] || ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1 || packages+=(libclang-dev)
+if [ ${#packages[@]} -gt 0 ]; then
+    echo "installing: ${packages[*]}"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "cargo is missing: install Rust 1.85 or newer with rustup (https://rustup.rs)" >&2
+    exit 1
+fi
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test"
+cargo test --workspace
+
+step "benchmarks compile"
+cargo bench --workspace --no-run
+
+echo
+echo "all tests passed"
