@@ -1,0 +1,1 @@
+//! C ABI of agent-oauth (work in progress).

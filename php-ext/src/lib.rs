@@ -1,0 +1,1 @@
+//! PHP extension of agent-oauth (work in progress).
