@@ -10,7 +10,7 @@ mod resources;
 mod response;
 
 pub use request::GlueRequest;
-pub use response::GlueResponse;
+pub use response::{GlueResponse, internal_error, too_large as body_too_large};
 
 use crate::engine::Engine;
 

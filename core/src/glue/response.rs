@@ -145,8 +145,9 @@ pub(super) fn not_found() -> GlueResponse {
     )
 }
 
-/// 413 for bodies over the configured limit.
-pub(super) fn too_large() -> GlueResponse {
+/// 413 for bodies over `glue_max_body_bytes`; transports that stop reading
+/// a body early answer with it.
+pub fn too_large() -> GlueResponse {
     GlueResponse::json_api(
         413,
         &json!({"errors": [{"status": 413, "detail": "Request body is too large."}]}),
@@ -162,8 +163,9 @@ pub(super) fn plain_text(status: u16, text: &str) -> GlueResponse {
     }
 }
 
-/// Spryker's answer to an uncaught exception.
-pub(super) fn internal_error() -> GlueResponse {
+/// Spryker's answer to an uncaught exception: plain-text 500. Transports
+/// answer with it when the handler itself could not run.
+pub fn internal_error() -> GlueResponse {
     plain_text(500, "Internal Server Error")
 }
 
