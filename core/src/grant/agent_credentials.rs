@@ -63,10 +63,7 @@ impl Engine {
             return Err(Error::TooManyAttempts { retry_after });
         }
 
-        let agent = match username.is_empty() {
-            true => None,
-            false => inner.agents.find_by_username(username)?,
-        };
+        let agent = self.find_agent(username)?;
         let agent = self.check_password(agent, password)?;
         let Some(agent) = agent else {
             let mut blocked = false;
@@ -109,6 +106,29 @@ impl Engine {
         success.agent_id = Some(agent.id);
         success.jti = Some(minted.jti.clone());
         self.store_new_session(minted, &success)
+    }
+
+    /// Checks an agent's username and password without issuing anything, for
+    /// plugin mode (D2), where league/oauth2-server issues the token: the
+    /// rules of [`Engine::agent_login`] (active agent, one verification in
+    /// every case, outdated hashes replaced) without lockout, session or
+    /// audit event. Every refusal is [`Error::AuthenticationFailed`].
+    pub fn verify_agent_credentials(&self, username: &str, password: &str) -> Result<Agent> {
+        let agent = self.find_agent(username)?;
+        let agent = self
+            .check_password(agent, password)?
+            .ok_or(Error::AuthenticationFailed)?;
+        self.rehash_if_outdated(&agent, password);
+        Ok(agent)
+    }
+
+    /// The agent with this username, whatever its status; an empty username
+    /// is nobody's.
+    fn find_agent(&self, username: &str) -> Result<Option<Agent>> {
+        match username.is_empty() {
+            true => Ok(None),
+            false => self.inner.agents.find_by_username(username),
+        }
     }
 
     /// The agent if it is active and the password matches. Exactly one

@@ -2,6 +2,7 @@
 
 use super::{Grant, GrantRequest};
 use crate::audit::{AuditEvent, AuditKind};
+use crate::directory::Customer;
 use crate::engine::{AgentCaller, Engine, MintParams, TokenResponse};
 use crate::error::{Error, Result};
 use crate::scope;
@@ -67,14 +68,10 @@ impl Engine {
     ) -> Result<TokenResponse> {
         if reason.is_some_and(|r| r.len() > MAX_REASON_LEN) {
             return Err(Error::InvalidRequest(format!(
-                "reason is longer than {MAX_REASON_LEN} bytes"
+                "reason => This value is too long. It should have {MAX_REASON_LEN} bytes or less."
             )));
         }
-        let customer = match customer_reference.is_empty() {
-            true => None,
-            false => self.inner.customers.find_by_reference(customer_reference)?,
-        };
-        let Some(customer) = customer.filter(|c| c.is_active) else {
+        let Some(customer) = self.impersonable_customer(customer_reference)? else {
             return Err(self.impersonation_denied(
                 Some(caller),
                 customer_reference,
@@ -106,6 +103,22 @@ impl Engine {
         event.jti = Some(minted.jti.clone());
         event.reason = reason.map(str::to_owned);
         self.store_new_session(minted, &event)
+    }
+
+    /// The customer an agent may impersonate under this reference: it exists
+    /// in the customer directory and is active. `None` for an empty or
+    /// unknown reference or an inactive (anonymized) customer, which the
+    /// grant refuses with 4104. Plugin mode (D2) builds the user identifier
+    /// of league's impersonation grant from it.
+    pub fn impersonable_customer(&self, customer_reference: &str) -> Result<Option<Customer>> {
+        if customer_reference.is_empty() {
+            return Ok(None);
+        }
+        Ok(self
+            .inner
+            .customers
+            .find_by_reference(customer_reference)?
+            .filter(|c| c.is_active))
     }
 
     /// Records a refused impersonation and hands back the error. When the

@@ -39,11 +39,11 @@ impl VerifyingKey {
     /// Parses a PEM public key (`BEGIN PUBLIC KEY` or `BEGIN RSA PUBLIC KEY`)
     /// or a PEM private key, of which only the public half is kept.
     pub fn from_pem(pem: &[u8]) -> Result<Self> {
+        // jsonwebtoken also accepts private-key PEMs here; those fall through.
         if let Ok(key) = DecodingKey::from_rsa_pem(pem)
             && let Ok(der) = key.try_get_as_bytes()
+            && let Ok(public) = aws_lc_rs::rsa::PublicKey::from_der(der)
         {
-            let public = aws_lc_rs::rsa::PublicKey::from_der(der)
-                .map_err(|e| Error::Config(format!("unusable RSA public key: {e}")))?;
             return Self::from_public(&public);
         }
         let private = SigningKey::from_pem(pem)?;
