@@ -25,6 +25,9 @@ pub struct VerifyingKey {
     e: Vec<u8>,
     /// SubjectPublicKeyInfo DER, for PEM export.
     spki: Vec<u8>,
+    /// `base64url({"typ":"JWT","alg":"RS256","kid":...})`: the header of
+    /// every token this key signs, computed once.
+    header_b64: String,
 }
 
 impl std::fmt::Debug for VerifyingKey {
@@ -67,18 +70,31 @@ impl VerifyingKey {
             .to_parsed_public_key(&signature::RSA_PKCS1_2048_8192_SHA256)
             .map_err(|e| Error::Config(format!("unusable RSA public key: {e}")))?;
         let kid = thumbprint(&n, &e)?;
+        let header = Header {
+            typ: Some("JWT".into()),
+            kid: Some(kid.clone()),
+            ..Header::new(Algorithm::RS256)
+        };
+        let header_json = serde_json::to_vec(&header)
+            .map_err(|e| Error::Internal(format!("header encoding: {e}")))?;
         Ok(VerifyingKey {
             kid,
             parsed,
             n,
             e,
             spki: spki.as_ref().to_vec(),
+            header_b64: URL_SAFE_NO_PAD.encode(header_json),
         })
     }
 
     /// The key id: the RFC 7638 SHA-256 thumbprint, base64url.
     pub fn kid(&self) -> &str {
         &self.kid
+    }
+
+    /// The encoded header of the tokens this key signs.
+    pub(crate) fn header_b64(&self) -> &str {
+        &self.header_b64
     }
 
     /// Checks an RS256 signature over `message`.
@@ -120,8 +136,6 @@ impl VerifyingKey {
 pub struct SigningKey {
     pair: RsaKeyPair,
     verifying_key: VerifyingKey,
-    /// `base64url({"typ":"JWT","alg":"RS256","kid":...})`, computed once.
-    header_b64: String,
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -142,17 +156,9 @@ impl SigningKey {
             .or_else(|_| RsaKeyPair::from_pkcs8(der.as_bytes()))
             .map_err(|e| Error::Config(format!("unusable RSA private key: {e}")))?;
         let verifying_key = VerifyingKey::from_public(pair.public_key())?;
-        let header = Header {
-            typ: Some("JWT".into()),
-            kid: Some(verifying_key.kid.clone()),
-            ..Header::new(Algorithm::RS256)
-        };
-        let header_json = serde_json::to_vec(&header)
-            .map_err(|e| Error::Internal(format!("header encoding: {e}")))?;
         Ok(SigningKey {
             pair,
             verifying_key,
-            header_b64: URL_SAFE_NO_PAD.encode(header_json),
         })
     }
 
@@ -167,7 +173,7 @@ impl SigningKey {
     }
 
     pub(crate) fn header_b64(&self) -> &str {
-        &self.header_b64
+        self.verifying_key.header_b64()
     }
 
     /// RS256 (RSASSA-PKCS1-v1_5 with SHA-256) signature of `message`.
