@@ -419,6 +419,8 @@ impl Engine {
         x_agent_authorization: Option<&str>,
         client_ip: &str,
     ) -> Result<AgentCaller> {
+        // An empty header counts as absent, as PHP's `!$header` in Spryker's validators.
+        let authorization = authorization.filter(|h| !h.trim().is_empty());
         let from_authorization = match authorization {
             Some(header) => {
                 let token = bearer_token(header).ok_or(Error::InvalidAccessToken)?;

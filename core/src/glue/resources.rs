@@ -178,7 +178,10 @@ pub(super) fn refresh(engine: &Engine, request: &GlueRequest<'_>) -> GlueRespons
 
 /// `DELETE /refresh-tokens/{token|mine}`: revocation, always 204 (D8).
 pub(super) fn revoke(engine: &Engine, request: &GlueRequest<'_>, id: &str) -> GlueResponse {
-    let Some(authorization) = request.header("Authorization") else {
+    let authorization = request
+        .header("Authorization")
+        .filter(|h| !h.trim().is_empty());
+    let Some(authorization) = authorization else {
         return response::error(&Error::MissingAccessToken);
     };
     let Some(caller) = bearer_token(authorization) else {

@@ -14,11 +14,13 @@ use agent_oauth_server::http;
 
 const KEY: &str = include_str!("../../../core/tests/keys/test-only-private-key.pem");
 const IP: &str = "127.0.0.1";
-const BODY: &str =
-    r#"{"data":{"type":"agent-customer-impersonation-access-tokens","attributes":{"customerReference":"DE--5"}}}"#;
+const BODY: &str = r#"{"data":{"type":"agent-customer-impersonation-access-tokens","attributes":{"customerReference":"DE--5"}}}"#;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let seconds: f64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(4.0);
     let callers: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(4);
     let rounds: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(3);
@@ -31,7 +33,14 @@ fn main() {
         .build()
         .expect("engine");
     engine.install_scopes().expect("scopes");
-    engine.add_agent_with_id(Some(1), "admin@spryker.com", "change123", AgentStatus::Active).expect("agent");
+    engine
+        .add_agent_with_id(
+            Some(1),
+            "admin@spryker.com",
+            "change123",
+            AgentStatus::Active,
+        )
+        .expect("agent");
     engine
         .upsert_customer(&Customer {
             id_customer: 5,
@@ -44,18 +53,38 @@ fn main() {
             is_active: true,
         })
         .expect("customer");
-    let agent_token = engine.agent_login("admin@spryker.com", "change123", IP).expect("login").access_token;
+    let agent_token = engine
+        .agent_login("admin@spryker.com", "change123", IP)
+        .expect("login")
+        .access_token;
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
-    let url = format!("http://{}/agent-customer-impersonation-access-tokens", listener.local_addr().expect("addr"));
-    runtime.spawn(http::serve(listener, http::router(engine.clone(), &http::Options::default())));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let url = format!(
+        "http://{}/agent-customer-impersonation-access-tokens",
+        listener.local_addr().expect("addr")
+    );
+    runtime.spawn(http::serve(
+        listener,
+        http::router(engine.clone(), &http::Options::default()),
+    ));
 
-    println!("impersonation issuance, {callers} concurrent callers, {seconds} s per run, {rounds} rounds");
+    println!(
+        "impersonation issuance, {callers} concurrent callers, {seconds} s per run, {rounds} rounds"
+    );
     let (mut over_http, mut in_core) = (Vec::new(), Vec::new());
     for round in 1..=rounds {
         let h = run(callers, duration, || {
-            let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+            let agent = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .build()
+                .new_agent();
             let (url, token) = (url.clone(), agent_token.clone());
             move || {
                 let response = agent
@@ -70,15 +99,23 @@ fn main() {
         let c = run(callers, duration, || {
             let (engine, token) = (engine.clone(), agent_token.clone());
             move || {
-                engine.impersonate(&token, "DE--5", None, IP).expect("impersonate");
+                engine
+                    .impersonate(&token, "DE--5", None, IP)
+                    .expect("impersonate");
             }
         });
-        println!("round {round}: over HTTP {h:>8.1}/s   core {c:>8.1}/s   ratio {:.3}", h / c);
+        println!(
+            "round {round}: over HTTP {h:>8.1}/s   core {c:>8.1}/s   ratio {:.3}",
+            h / c
+        );
         over_http.push(h);
         in_core.push(c);
     }
     let (h, c) = (median(&mut over_http), median(&mut in_core));
-    println!("median: over HTTP {h:.1}/s, core {c:.1}/s, HTTP/core ratio {:.3}", h / c);
+    println!(
+        "median: over HTTP {h:.1}/s, core {c:.1}/s, HTTP/core ratio {:.3}",
+        h / c
+    );
 }
 
 /// Calls `make()`'s operation from `callers` threads for `duration`; returns operations per second.

@@ -50,7 +50,9 @@ pub struct CustomerRow {
     pub is_active: Option<bool>,
 }
 
-fn flexible_bool<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<bool>, D::Error> {
+fn flexible_bool<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<bool>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Raw {
@@ -73,7 +75,10 @@ fn flexible_bool<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<
 /// Reads rows from a `.json` file (an array) or a CSV file with a header line.
 pub fn read_rows<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
     let bad = |e: &dyn std::fmt::Display| Error::InvalidRequest(format!("{}: {e}", path.display()));
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
         let text = std::fs::read_to_string(path).map_err(|e| bad(&e))?;
         return serde_json::from_str(&text).map_err(|e| bad(&e));
     }
@@ -89,10 +94,13 @@ pub fn read_rows<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> 
             .map(|(name, cell)| {
                 let value = match (name, cell) {
                     (_, "") => serde_json::Value::Null,
-                    ("permissions", text) => serde_json::from_str(text).unwrap_or(serde_json::Value::Null),
-                    ("id_user" | "id" | "id_customer", text) => {
-                        text.parse::<i64>().map(Into::into).unwrap_or_else(|_| text.into())
+                    ("permissions", text) => {
+                        serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
                     }
+                    ("id_user" | "id" | "id_customer", text) => text
+                        .parse::<i64>()
+                        .map(Into::into)
+                        .unwrap_or_else(|_| text.into()),
                     (_, text) => text.into(),
                 };
                 (name.to_owned(), value)
@@ -113,8 +121,9 @@ pub fn import_agents(engine: &Engine, rows: &[AgentRow]) -> Result<(usize, usize
         }
         let status = match row.status.as_deref() {
             None | Some("") => AgentStatus::Active,
-            Some(s) => AgentStatus::parse(s)
-                .ok_or_else(|| Error::InvalidRequest(format!("agent {:?}: unknown status {s:?}", row.username)))?,
+            Some(s) => AgentStatus::parse(s).ok_or_else(|| {
+                Error::InvalidRequest(format!("agent {:?}: unknown status {s:?}", row.username))
+            })?,
         };
         engine.import_agent(row.id_user, &row.username, &row.password, status)?;
         imported += 1;
@@ -144,15 +153,55 @@ pub fn import_customers(engine: &Engine, rows: Vec<CustomerRow>) -> Result<usize
 /// `change123` and a few customers, among them `DE--5`. Existing rows stay.
 pub fn seed_demo(engine: &Engine) -> Result<()> {
     if engine.store().find_agent_by_id(1)?.is_none() {
-        engine.add_agent_with_id(Some(1), "admin@spryker.com", "change123", AgentStatus::Active)?;
+        engine.add_agent_with_id(
+            Some(1),
+            "admin@spryker.com",
+            "change123",
+            AgentStatus::Active,
+        )?;
     }
     let demo = [
-        (1, "DE--1", "spencor.hopkin@spryker.com", "Spencor", "Hopkin", None),
-        (2, "DE--2", "maria.williams@spryker.com", "Maria", "Williams", None),
+        (
+            1,
+            "DE--1",
+            "spencor.hopkin@spryker.com",
+            "Spencor",
+            "Hopkin",
+            None,
+        ),
+        (
+            2,
+            "DE--2",
+            "maria.williams@spryker.com",
+            "Maria",
+            "Williams",
+            None,
+        ),
         (3, "DE--3", "maggie.may@spryker.com", "Maggie", "May", None),
-        (4, "DE--4", "bill.martin@spryker.com", "Bill", "Martin", None),
-        (5, "DE--5", "karl.schmidt@spryker.com", "Karl", "Schmidt", Some("dffc622b-8dd6-59ec-8e19-c5a4d5e74b1a")),
-        (6, "DE--6", "anne.boleyn@spryker.com", "Anne", "Boleyn", None),
+        (
+            4,
+            "DE--4",
+            "bill.martin@spryker.com",
+            "Bill",
+            "Martin",
+            None,
+        ),
+        (
+            5,
+            "DE--5",
+            "karl.schmidt@spryker.com",
+            "Karl",
+            "Schmidt",
+            Some("dffc622b-8dd6-59ec-8e19-c5a4d5e74b1a"),
+        ),
+        (
+            6,
+            "DE--6",
+            "anne.boleyn@spryker.com",
+            "Anne",
+            "Boleyn",
+            None,
+        ),
     ];
     for (id, reference, email, first, last, company_user) in demo {
         if engine.find_customer(reference)?.is_none() {
@@ -198,5 +247,8 @@ pub fn audit_lines(engine: &Engine, query: &AuditQuery) -> Result<Vec<String>> {
 
 /// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ`.
 fn chrono_like(at: i64) -> String {
-    chrono::DateTime::from_timestamp(at, 0).map_or_else(|| at.to_string(), |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+    chrono::DateTime::from_timestamp(at, 0).map_or_else(
+        || at.to_string(),
+        |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    )
 }

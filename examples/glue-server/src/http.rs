@@ -29,16 +29,27 @@ struct AppState {
 
 /// The router: every path goes to the Glue handler.
 pub fn router(engine: Engine, options: &Options) -> Router {
-    let state = AppState { engine, trusted_proxies: std::sync::Arc::new(options.trusted_proxies.clone()) };
+    let state = AppState {
+        engine,
+        trusted_proxies: std::sync::Arc::new(options.trusted_proxies.clone()),
+    };
     let router = Router::new().fallback(handle).with_state(state);
     if options.cors_origins.is_empty() {
         return router;
     }
-    let origins: Vec<HeaderValue> = options.cors_origins.iter().filter_map(|o| o.parse().ok()).collect();
+    let origins: Vec<HeaderValue> = options
+        .cors_origins
+        .iter()
+        .filter_map(|o| o.parse().ok())
+        .collect();
     router.layer(
         CorsLayer::new()
             .allow_origin(AllowOrigin::list(origins))
-            .allow_methods([axum::http::Method::GET, axum::http::Method::POST, axum::http::Method::DELETE])
+            .allow_methods([
+                axum::http::Method::GET,
+                axum::http::Method::POST,
+                axum::http::Method::DELETE,
+            ])
             .allow_headers([
                 axum::http::header::AUTHORIZATION,
                 axum::http::header::CONTENT_TYPE,
@@ -50,9 +61,12 @@ pub fn router(engine: Engine, options: &Options) -> Router {
 
 /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 async fn shutdown_signal() {
@@ -97,7 +111,8 @@ async fn handle(
     let response = match body {
         None => body_too_large(),
         Some(body) => {
-            let client_ip = client_ip(peer.ip(), &parts.headers, &state.trusted_proxies).to_string();
+            let client_ip =
+                client_ip(peer.ip(), &parts.headers, &state.trusted_proxies).to_string();
             let query = parts.uri.query().unwrap_or_default().to_owned();
             let headers: Vec<(String, String)> = parts
                 .headers
@@ -108,7 +123,10 @@ async fn handle(
             let (method, path) = (method.clone(), path.clone());
             // SQLite and RSA block; keep them off the async workers.
             tokio::task::spawn_blocking(move || {
-                let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+                let headers: Vec<(&str, &str)> = headers
+                    .iter()
+                    .map(|(n, v)| (n.as_str(), v.as_str()))
+                    .collect();
                 engine.handle_glue(&GlueRequest {
                     method: &method,
                     path: &path,
@@ -134,7 +152,8 @@ async fn handle(
 
 fn into_http(response: GlueResponse) -> Response<Body> {
     let mut http = Response::new(Body::from(response.body));
-    *http.status_mut() = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *http.status_mut() =
+        StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in response.headers {
         if let Ok(value) = HeaderValue::from_str(&value) {
             http.headers_mut().append(name, value);
@@ -143,13 +162,27 @@ fn into_http(response: GlueResponse) -> Response<Body> {
     http
 }
 
-/// The path as logged: refresh tokens in `DELETE /refresh-tokens/{token}`
-/// are replaced by a placeholder (D16).
-pub fn loggable_path(path: &str) -> &str {
-    match path.strip_prefix("/refresh-tokens/") {
-        Some("mine") | None => path,
-        Some(_) => "/refresh-tokens/{refreshToken}",
+/// The path as logged: a refresh token in any segment (after
+/// `refresh-tokens`, or starting with `ao1_`, routed or not) is replaced by a
+/// placeholder (D16).
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let secret = |i: usize, segment: &str| {
+        segment.starts_with(agent_oauth_core::REFRESH_TOKEN_PREFIX)
+            || (i > 0
+                && segments[i - 1] == "refresh-tokens"
+                && !segment.is_empty()
+                && segment != "mine")
+    };
+    if !segments.iter().enumerate().any(|(i, s)| secret(i, s)) {
+        return std::borrow::Cow::Borrowed(path);
     }
+    let masked: Vec<&str> = segments
+        .iter()
+        .enumerate()
+        .map(|(i, s)| if secret(i, s) { "{refreshToken}" } else { s })
+        .collect();
+    std::borrow::Cow::Owned(masked.join("/"))
 }
 
 /// The client's address: the socket peer, unless the peer is a trusted
@@ -165,5 +198,9 @@ pub fn client_ip(peer: IpAddr, headers: &axum::http::HeaderMap, trusted: &[IpAdd
         .flat_map(|v| v.split(','))
         .filter_map(|entry| entry.trim().parse::<IpAddr>().ok())
         .collect::<Vec<_>>();
-    forwarded.into_iter().rev().find(|ip| !trusted.contains(ip)).unwrap_or(peer)
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
 }

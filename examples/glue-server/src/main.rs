@@ -12,10 +12,19 @@ use agent_oauth_server::{admin, http, setup::Paths};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "agent-oauth-server", version, about = "Agent-assist OAuth for Spryker shops: Glue API server and admin tool")]
+#[command(
+    name = "agent-oauth-server",
+    version,
+    about = "Agent-assist OAuth for Spryker shops: Glue API server and admin tool"
+)]
 struct Cli {
     /// Directory for the database and the managed signing keys.
-    #[arg(long, global = true, default_value = "data", env = "AGENT_OAUTH_DATA_DIR")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "data",
+        env = "AGENT_OAUTH_DATA_DIR"
+    )]
     data_dir: PathBuf,
     /// SQLite database file (default: <data-dir>/agent-oauth.db).
     #[arg(long, global = true, env = "AGENT_OAUTH_DB")]
@@ -156,11 +165,29 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    let paths = Paths { data_dir: cli.data_dir, db: cli.db, key: cli.key, config: cli.config };
+    let paths = Paths {
+        data_dir: cli.data_dir,
+        db: cli.db,
+        key: cli.key,
+        config: cli.config,
+    };
     match cli.command {
-        Command::Serve { listen, base_url, demo, cors_origins, trusted_proxies } => {
-            serve(&paths, listen, base_url, demo, http::Options { cors_origins, trusted_proxies })
-        }
+        Command::Serve {
+            listen,
+            base_url,
+            demo,
+            cors_origins,
+            trusted_proxies,
+        } => serve(
+            &paths,
+            listen,
+            base_url,
+            demo,
+            http::Options {
+                cors_origins,
+                trusted_proxies,
+            },
+        ),
         Command::Init => {
             let engine = paths.engine(None)?;
             println!("database ready: {}", engine.config().database_path);
@@ -173,7 +200,10 @@ fn run(cli: Cli) -> Result<()> {
             let now = now();
             let config = paths.config(now)?;
             let (old, new) = paths.rotate_key(&config, now)?;
-            println!("rotated signing key {old} -> {new}; {old} keeps verifying for {} s", config.access_token_ttl);
+            println!(
+                "rotated signing key {old} -> {new}; {old} keeps verifying for {} s",
+                config.access_token_ttl
+            );
             println!("restart running servers to sign with the new key");
             Ok(())
         }
@@ -188,7 +218,14 @@ fn run(cli: Cli) -> Result<()> {
             println!("removed {removed} expired refresh token(s)");
             Ok(())
         }
-        Command::Audit { agent, customer, from, to, limit, json } => {
+        Command::Audit {
+            agent,
+            customer,
+            from,
+            to,
+            limit,
+            json,
+        } => {
             let engine = paths.engine(None)?;
             let query = AuditQuery {
                 agent_id: agent,
@@ -199,7 +236,11 @@ fn run(cli: Cli) -> Result<()> {
             };
             if json {
                 let events = engine.audit_events(&query)?;
-                println!("{}", serde_json::to_string_pretty(&events).map_err(|e| Error::Internal(e.to_string()))?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&events)
+                        .map_err(|e| Error::Internal(e.to_string()))?
+                );
             } else {
                 for line in admin::audit_lines(&engine, &query)? {
                     println!("{line}");
@@ -210,7 +251,13 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn serve(paths: &Paths, listen: SocketAddr, base_url: Option<String>, demo: bool, options: http::Options) -> Result<()> {
+fn serve(
+    paths: &Paths,
+    listen: SocketAddr,
+    base_url: Option<String>,
+    demo: bool,
+    options: http::Options,
+) -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -223,7 +270,9 @@ fn serve(paths: &Paths, listen: SocketAddr, base_url: Option<String>, demo: bool
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| Error::Config(format!("cannot listen on {listen}: {e}")))?;
-        let local = listener.local_addr().map_err(|e| Error::Internal(e.to_string()))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| Error::Internal(e.to_string()))?;
         let base_url = base_url.unwrap_or_else(|| format!("http://{local}"));
         let engine = paths.engine(Some(&base_url))?;
         if demo {
@@ -235,18 +284,26 @@ fn serve(paths: &Paths, listen: SocketAddr, base_url: Option<String>, demo: bool
         println!("listening on http://{local}");
         use std::io::Write;
         let _ = std::io::stdout().flush();
-        http::serve(listener, http::router(engine, &options)).await.map_err(|e| Error::Internal(e.to_string()))
+        http::serve(listener, http::router(engine, &options))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))
     })
 }
 
 fn agent(engine: &Engine, command: AgentCommand) -> Result<()> {
     match command {
-        AgentCommand::Add { username, password, id } => {
+        AgentCommand::Add {
+            username,
+            password,
+            id,
+        } => {
             let password = match password {
                 Some(p) => p,
                 None => {
                     let mut line = String::new();
-                    std::io::stdin().read_line(&mut line).map_err(|e| Error::Internal(e.to_string()))?;
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .map_err(|e| Error::Internal(e.to_string()))?;
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
@@ -272,7 +329,16 @@ fn agent(engine: &Engine, command: AgentCommand) -> Result<()> {
 
 fn customer(engine: &Engine, command: CustomerCommand) -> Result<()> {
     match command {
-        CustomerCommand::Add { id, reference, email, first_name, last_name, company_user, permissions, inactive } => {
+        CustomerCommand::Add {
+            id,
+            reference,
+            email,
+            first_name,
+            last_name,
+            company_user,
+            permissions,
+            inactive,
+        } => {
             let permissions = permissions
                 .map(|p| serde_json::from_str(&p))
                 .transpose()
@@ -312,6 +378,14 @@ fn now() -> i64 {
 fn parse_time(s: &str) -> Result<i64> {
     s.parse::<i64>()
         .ok()
-        .or_else(|| chrono::DateTime::parse_from_rfc3339(s).ok().map(|t| t.timestamp()))
-        .ok_or_else(|| Error::InvalidRequest(format!("{s:?} is neither Unix seconds nor an RFC 3339 time")))
+        .or_else(|| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .ok()
+                .map(|t| t.timestamp())
+        })
+        .ok_or_else(|| {
+            Error::InvalidRequest(format!(
+                "{s:?} is neither Unix seconds nor an RFC 3339 time"
+            ))
+        })
 }

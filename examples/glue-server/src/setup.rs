@@ -32,18 +32,25 @@ impl Paths {
 
     /// The database file.
     pub fn database(&self) -> PathBuf {
-        self.db.clone().unwrap_or_else(|| self.data_dir.join("agent-oauth.db"))
+        self.db
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("agent-oauth.db"))
     }
 
     /// The configuration: the file if given (else defaults), then the paths.
     /// A managed key is generated on first use, and the caller is told so.
     pub fn config(&self, now: i64) -> Result<Config> {
-        let mut config = match &self.config {
-            Some(path) => Config::from_json(&read(path)?)?,
-            None => Config::default(),
+        let (mut config, names_database) = match &self.config {
+            Some(path) => {
+                let text = read(path)?;
+                let names_database = text_names_key(&text, "database_path");
+                (Config::from_json(&text)?, names_database)
+            }
+            None => (Config::default(), false),
         };
         std::fs::create_dir_all(&self.data_dir).map_err(|e| io_error(&self.data_dir, e))?;
-        if self.db.is_some() || self.config.is_none() {
+        // The data directory holds the database unless --db or the file says otherwise.
+        if self.db.is_some() || !names_database {
             config.database_path = self.database().to_string_lossy().into_owned();
         }
         match &self.key {
@@ -61,7 +68,9 @@ impl Paths {
                     );
                 }
                 config.private_key_path = Some(key.to_string_lossy().into_owned());
-                config.previous_public_key_paths.extend(self.live_previous_keys(&config, now)?);
+                config
+                    .previous_public_key_paths
+                    .extend(self.live_previous_keys(&config, now)?);
             }
             None => {}
         }
@@ -73,7 +82,9 @@ impl Paths {
     /// the agent token, D4).
     fn live_previous_keys(&self, config: &Config, now: i64) -> Result<Vec<String>> {
         let dir = self.previous_keys_dir();
-        let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(Vec::new()) };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Ok(Vec::new());
+        };
         let mut keys = Vec::new();
         for entry in entries {
             let path = entry.map_err(|e| io_error(&dir, e))?.path();
@@ -90,19 +101,25 @@ impl Paths {
     /// verifying until its tokens have expired. Returns (old kid, new kid).
     pub fn rotate_key(&self, config: &Config, now: i64) -> Result<(String, String)> {
         if self.key.is_some() {
-            return Err(Error::Config("--key names an external key; rotate it where it is managed".into()));
+            return Err(Error::Config(
+                "--key names an external key; rotate it where it is managed".into(),
+            ));
         }
         let path = self.managed_key();
         let old = SigningKey::from_pem(read(&path)?.as_bytes())?;
         let dir = self.previous_keys_dir();
         std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
         let archived = dir.join(format!("{now}-{}.pem", old.kid()));
-        std::fs::write(&archived, old.verifying_key().to_pem()).map_err(|e| io_error(&archived, e))?;
+        std::fs::write(&archived, old.verifying_key().to_pem())
+            .map_err(|e| io_error(&archived, e))?;
         let pem = generate_private_key_pem()?;
         let new = SigningKey::from_pem(pem.as_bytes())?;
         write_private(&path, &pem)?;
         // Keys whose tokens have all expired are of no use any more.
-        for stale in std::fs::read_dir(&dir).map_err(|e| io_error(&dir, e))?.flatten() {
+        for stale in std::fs::read_dir(&dir)
+            .map_err(|e| io_error(&dir, e))?
+            .flatten()
+        {
             let stale = stale.path();
             if rotated_at(&stale).is_some_and(|at| now - at >= config.access_token_ttl as i64) {
                 let _ = std::fs::remove_file(stale);
@@ -125,6 +142,11 @@ impl Paths {
     }
 }
 
+/// True when a JSON configuration text sets `key` at the top level.
+fn text_names_key(text: &str, key: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text).is_ok_and(|v| v.get(key).is_some())
+}
+
 fn rotated_at(path: &Path) -> Option<i64> {
     path.file_name()?.to_str()?.split_once('-')?.0.parse().ok()
 }
@@ -143,7 +165,8 @@ fn write_private(path: &Path, pem: &str) -> Result<()> {
         .mode(0o600)
         .open(path)
         .map_err(|e| io_error(path, e))?;
-    file.write_all(pem.as_bytes()).map_err(|e| io_error(path, e))
+    file.write_all(pem.as_bytes())
+        .map_err(|e| io_error(path, e))
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> Error {
