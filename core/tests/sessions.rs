@@ -1262,11 +1262,18 @@ fn authenticate_agent_applies_spryker_header_precedence() {
             Some(agent.clone()),
             Expect::InvalidAccessToken,
         ),
+        // Spryker's validators test `!$header`: an empty header is no header.
         (
             "Authorization empty",
             Some(String::new()),
             None,
-            Expect::InvalidAccessToken,
+            Expect::AgentOnly,
+        ),
+        (
+            "Authorization empty, good X-Agent",
+            Some(String::new()),
+            Some(agent.clone()),
+            Expect::Agent(0),
         ),
         (
             "X-Agent garbage",
