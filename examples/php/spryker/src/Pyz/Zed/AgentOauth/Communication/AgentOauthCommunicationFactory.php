@@ -1,0 +1,76 @@
+<?php
+
+namespace Pyz\Zed\AgentOauth\Communication;
+
+use AgentOauth\AgentCredentialsOauthGrantTypeConfigurationProvider;
+use AgentOauth\AgentOauthScopeInstaller;
+use AgentOauth\AgentOauthScopeProvider;
+use AgentOauth\AgentOauthUserProvider;
+use AgentOauth\CustomerImpersonationOauthScopeProvider;
+use AgentOauth\CustomerImpersonationOauthUserProvider;
+use AgentOauth\Engine;
+use Pyz\Zed\AgentOauth\AgentOauthDependencyProvider;
+use Pyz\Zed\AgentOauth\Business\ShopDirectory;
+use Spryker\Zed\Kernel\Communication\AbstractCommunicationFactory;
+
+/**
+ * @method \Pyz\Zed\AgentOauth\AgentOauthConfig getConfig()
+ */
+class AgentOauthCommunicationFactory extends AbstractCommunicationFactory
+{
+    protected ?Engine $engine = null;
+
+    /**
+     * The worker's shared engine (D20: the database and the parsed key stay
+     * open between requests) with this request's directories.
+     */
+    public function getEngine(): Engine
+    {
+        if ($this->engine === null) {
+            $this->engine = Engine::shared($this->getConfig()->getEngineConfiguration());
+            $directory = $this->createShopDirectory();
+            $this->engine->setAgentDirectory([$directory, 'findAgent']);
+            $this->engine->setCustomerDirectory([$directory, 'findCustomer'], [$directory, 'searchCustomers']);
+        }
+
+        return $this->engine;
+    }
+
+    public function createShopDirectory(): ShopDirectory
+    {
+        return new ShopDirectory(
+            $this->getProvidedDependency(AgentOauthDependencyProvider::FACADE_AGENT),
+            $this->getProvidedDependency(AgentOauthDependencyProvider::FACADE_CUSTOMER),
+        );
+    }
+
+    public function createAgentOauthUserProvider(): AgentOauthUserProvider
+    {
+        return new AgentOauthUserProvider($this->getEngine());
+    }
+
+    public function createAgentOauthScopeProvider(): AgentOauthScopeProvider
+    {
+        return new AgentOauthScopeProvider();
+    }
+
+    public function createAgentCredentialsGrantTypeConfigurationProvider(): AgentCredentialsOauthGrantTypeConfigurationProvider
+    {
+        return new AgentCredentialsOauthGrantTypeConfigurationProvider();
+    }
+
+    public function createAgentOauthScopeInstaller(): AgentOauthScopeInstaller
+    {
+        return new AgentOauthScopeInstaller($this->getEngine());
+    }
+
+    public function createCustomerImpersonationOauthUserProvider(): CustomerImpersonationOauthUserProvider
+    {
+        return new CustomerImpersonationOauthUserProvider($this->getEngine());
+    }
+
+    public function createCustomerImpersonationOauthScopeProvider(): CustomerImpersonationOauthScopeProvider
+    {
+        return new CustomerImpersonationOauthScopeProvider();
+    }
+}

@@ -1,0 +1,20 @@
+<?php
+
+namespace Pyz\Zed\AgentOauth\Communication\Plugin\Installer;
+
+use Spryker\Zed\InstallerExtension\Dependency\Plugin\InstallerPluginInterface;
+use Spryker\Zed\Kernel\Communication\AbstractPlugin;
+
+/**
+ * Installs the agent, customer and customer_impersonation scopes in the
+ * engine's database at `console setup:init-db` (idempotent).
+ *
+ * @method \Pyz\Zed\AgentOauth\Communication\AgentOauthCommunicationFactory getFactory()
+ */
+class AgentOauthScopeInstallerPlugin extends AbstractPlugin implements InstallerPluginInterface
+{
+    public function install(): void
+    {
+        $this->getFactory()->createAgentOauthScopeInstaller()->install();
+    }
+}
