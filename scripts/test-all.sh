@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project: formatting, lints, Rust tests (core, Glue,
-# server, C ABI), the C programs under valgrind and the PHP suite.
+# server, C ABI; the C programs compile and run under valgrind inside them),
+# and the PHP extension's suite.
 # Installs missing Debian packages first (as root, or through sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +42,9 @@ cargo test --workspace
 
 step "benchmarks compile"
 cargo bench --workspace --no-run
+
+step "PHP extension: PHPUnit suite and examples"
+php-ext/run-tests.sh
 
 echo
 echo "all tests passed"
