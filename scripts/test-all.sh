@@ -40,9 +40,6 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test"
 cargo test --workspace
 
-step "benchmarks compile"
-cargo bench --workspace --no-run
-
 step "PHP extension: PHPUnit suite and examples"
 php-ext/run-tests.sh
 
