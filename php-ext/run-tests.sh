@@ -14,7 +14,8 @@ if [ "$profile" = release ]; then
 else
     cargo build -p agent_oauth_php
 fi
-so="$root/target/$profile/libagent_oauth_php.so"
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+so="$target_dir/$profile/libagent_oauth_php.so"
 php=(php -d "extension=$so")
 
 echo "== PHPUnit ($so)"
