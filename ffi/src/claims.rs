@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::engine::{ao_engine, engine_arg};
 use crate::error::{Failure, ao_result};
-use crate::ffi::{c_string, into_c_string, opt_ptr, out_arg, str_arg};
+use crate::ffi::{c_string, free_handle, into_c_string, opt_ptr, out_arg, read_handle, str_arg};
 
 /// What a verified token is.
 #[repr(u32)]
@@ -99,26 +99,7 @@ pub unsafe extern "C" fn ao_engine_verify_strict(
 /// Frees claims. `ao_claims_free(NULL)` does nothing.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ao_claims_free(claims: *mut ao_claims) {
-    crate::panic::value(|| {
-        if !claims.is_null() {
-            // SAFETY: came from `verify_with` and is freed once.
-            drop(unsafe { Box::from_raw(claims) });
-        }
-    })
-}
-
-/// Reads claims; NULL/0 for a NULL handle.
-fn read<R: crate::panic::PanicValue>(
-    claims: *const ao_claims,
-    get: impl FnOnce(&ao_claims) -> R,
-) -> R {
-    crate::panic::value(|| {
-        // SAFETY: NULL or a live handle.
-        match unsafe { claims.as_ref() } {
-            Some(c) => get(c),
-            None => R::panic_value(),
-        }
-    })
+    free_handle(claims)
 }
 
 /// An optional integer claim through an out-parameter: OK or NOT_FOUND.
@@ -160,50 +141,50 @@ pub unsafe extern "C" fn ao_claims_kind(
 /// `aud`: the client identifier.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ao_claims_aud(claims: *const ao_claims) -> *const c_char {
-    read(claims, |c| c.aud.as_ptr())
+    read_handle(claims, |c| c.aud.as_ptr())
 }
 
 /// `jti`: the token id.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ao_claims_jti(claims: *const ao_claims) -> *const c_char {
-    read(claims, |c| c.jti.as_ptr())
+    read_handle(claims, |c| c.jti.as_ptr())
 }
 
 /// `sub`: the raw subject string exactly as signed (Spryker's JSON-encoded
 /// user identifier).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ao_claims_sub(claims: *const ao_claims) -> *const c_char {
-    read(claims, |c| c.sub.as_ptr())
+    read_handle(claims, |c| c.sub.as_ptr())
 }
 
 /// `iat`, Unix seconds; 0 for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ao_claims_iat(claims: *const ao_claims) -> i64 {
-    read(claims, |c| c.claims.iat)
+    read_handle(claims, |c| c.claims.iat)
 }
 
 /// `nbf`, Unix seconds; 0 for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ao_claims_nbf(claims: *const ao_claims) -> i64 {
-    read(claims, |c| c.claims.nbf)
+    read_handle(claims, |c| c.claims.nbf)
 }
 
 /// `exp`, Unix seconds; 0 for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ao_claims_exp(claims: *const ao_claims) -> i64 {
-    read(claims, |c| c.claims.exp)
+    read_handle(claims, |c| c.claims.exp)
 }
 
 /// How many scopes the token has; 0 for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ao_claims_scope_count(claims: *const ao_claims) -> usize {
-    read(claims, |c| c.scopes.len())
+    read_handle(claims, |c| c.scopes.len())
 }
 
 /// Scope number `index` (from 0), or NULL when out of range.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ao_claims_scope(claims: *const ao_claims, index: usize) -> *const c_char {
-    read(claims, |c| {
+    read_handle(claims, |c| {
         c.scopes.get(index).map_or(std::ptr::null(), |s| s.as_ptr())
     })
 }
@@ -214,7 +195,7 @@ pub unsafe extern "C" fn ao_claims_has_scope(
     claims: *const ao_claims,
     scope: *const c_char,
 ) -> i32 {
-    read(claims, |c| {
+    read_handle(claims, |c| {
         // SAFETY: NULL or NUL-terminated, per the API contract.
         match unsafe { str_arg(scope, "scope") } {
             Ok(scope) => i32::from(c.claims.has_scope(scope)),
@@ -244,20 +225,20 @@ pub unsafe extern "C" fn ao_claims_customer_id(
 /// `sub.customer_reference`, or NULL if unset (agent tokens).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ao_claims_customer_reference(claims: *const ao_claims) -> *const c_char {
-    read(claims, |c| opt_ptr(&c.customer_reference))
+    read_handle(claims, |c| opt_ptr(&c.customer_reference))
 }
 
 /// `sub.id_company_user` (B2B), or NULL if unset.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ao_claims_company_user_id(claims: *const ao_claims) -> *const c_char {
-    read(claims, |c| opt_ptr(&c.id_company_user))
+    read_handle(claims, |c| opt_ptr(&c.id_company_user))
 }
 
 /// `act.sub`: the `sub` string of the agent acting for the customer, or NULL
 /// if the token has no `act` (it is not an impersonation token).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ao_claims_act_sub(claims: *const ao_claims) -> *const c_char {
-    read(claims, |c| opt_ptr(&c.act_sub))
+    read_handle(claims, |c| opt_ptr(&c.act_sub))
 }
 
 /// The acting agent's id from `act`, written to `*out`;

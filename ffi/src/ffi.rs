@@ -83,3 +83,28 @@ pub(crate) unsafe fn opt_out_arg<'a, T>(p: *mut T) -> Option<&'a mut T> {
 pub(crate) fn opt_ptr(s: &Option<CString>) -> *const c_char {
     s.as_ref().map_or(std::ptr::null(), |s| s.as_ptr())
 }
+
+/// Reads a handle inside the panic boundary; the zero value (NULL, 0, false)
+/// for a NULL handle, as the accessor functions document.
+pub(crate) fn read_handle<T, R: crate::panic::PanicValue>(
+    handle: *const T,
+    get: impl FnOnce(&T) -> R,
+) -> R {
+    crate::panic::value(|| {
+        // SAFETY: NULL or a live handle, per the API contract.
+        match unsafe { handle.as_ref() } {
+            Some(h) => get(h),
+            None => R::panic_value(),
+        }
+    })
+}
+
+/// Frees a handle the library boxed; NULL does nothing.
+pub(crate) fn free_handle<T>(handle: *mut T) {
+    crate::panic::value(|| {
+        if !handle.is_null() {
+            // SAFETY: came from `Box::into_raw` in this library and is freed once.
+            drop(unsafe { Box::from_raw(handle) });
+        }
+    })
+}

@@ -6,7 +6,7 @@ use agent_oauth_core::glue::GlueRequest;
 
 use crate::engine::{ao_engine, engine_arg};
 use crate::error::{Failure, ao_result};
-use crate::ffi::{c_string, opt_str_arg, out_arg, str_arg};
+use crate::ffi::{c_string, free_handle, opt_str_arg, out_arg, read_handle, str_arg};
 
 /// The answer to a Glue request: status, headers and body. Read it with the
 /// `ao_glue_response_*` accessors; free it with `ao_glue_response_free`.
@@ -107,38 +107,19 @@ pub unsafe extern "C" fn ao_engine_handle_glue(
 /// Frees a response. `ao_glue_response_free(NULL)` does nothing.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ao_glue_response_free(response: *mut ao_glue_response) {
-    crate::panic::value(|| {
-        if !response.is_null() {
-            // SAFETY: came from `ao_engine_handle_glue` and is freed once.
-            drop(unsafe { Box::from_raw(response) });
-        }
-    })
-}
-
-/// Reads a response; NULL/0 for a NULL handle.
-fn read<R: crate::panic::PanicValue>(
-    response: *const ao_glue_response,
-    get: impl FnOnce(&ao_glue_response) -> R,
-) -> R {
-    crate::panic::value(|| {
-        // SAFETY: NULL or a live handle.
-        match unsafe { response.as_ref() } {
-            Some(r) => get(r),
-            None => R::panic_value(),
-        }
-    })
+    free_handle(response)
 }
 
 /// The HTTP status; 0 for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ao_glue_response_status(response: *const ao_glue_response) -> u16 {
-    read(response, |r| r.status)
+    read_handle(response, |r| r.status)
 }
 
 /// How many headers the response has; 0 for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ao_glue_response_header_count(response: *const ao_glue_response) -> usize {
-    read(response, |r| r.headers.len())
+    read_handle(response, |r| r.headers.len())
 }
 
 /// The name of header `index` (from 0), or NULL when out of range.
@@ -147,7 +128,7 @@ pub unsafe extern "C" fn ao_glue_response_header_name(
     response: *const ao_glue_response,
     index: usize,
 ) -> *const c_char {
-    read(response, |r| {
+    read_handle(response, |r| {
         r.headers
             .get(index)
             .map_or(std::ptr::null(), |(name, _)| name.as_ptr())
@@ -160,7 +141,7 @@ pub unsafe extern "C" fn ao_glue_response_header_value(
     response: *const ao_glue_response,
     index: usize,
 ) -> *const c_char {
-    read(response, |r| {
+    read_handle(response, |r| {
         r.headers
             .get(index)
             .map_or(std::ptr::null(), |(_, value)| value.as_ptr())
@@ -173,7 +154,7 @@ pub unsafe extern "C" fn ao_glue_response_header(
     response: *const ao_glue_response,
     name: *const c_char,
 ) -> *const c_char {
-    read(response, |r| {
+    read_handle(response, |r| {
         // SAFETY: NULL or NUL-terminated, per the API contract.
         let Ok(name) = (unsafe { str_arg(name, "name") }) else {
             return std::ptr::null();
@@ -194,7 +175,7 @@ pub unsafe extern "C" fn ao_glue_response_body(
     response: *const ao_glue_response,
     out_len: *mut usize,
 ) -> *const u8 {
-    read(response, |r| {
+    read_handle(response, |r| {
         // SAFETY: NULL or writable, per the API contract.
         if let Some(len) = unsafe { crate::ffi::opt_out_arg(out_len) } {
             *len = r.body.len() - 1;

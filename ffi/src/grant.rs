@@ -6,7 +6,7 @@ use agent_oauth_core::TokenResponse;
 
 use crate::engine::{ao_engine, engine_arg};
 use crate::error::ao_result;
-use crate::ffi::{c_string, opt_str_arg, out_arg, str_arg};
+use crate::ffi::{c_string, free_handle, opt_str_arg, out_arg, read_handle, str_arg};
 
 /// An issued token pair. Read it with the `ao_token_response_*` accessors;
 /// free it with `ao_token_response_free`.
@@ -109,26 +109,7 @@ pub unsafe extern "C" fn ao_engine_refresh(
 /// Frees a token pair. `ao_token_response_free(NULL)` does nothing.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ao_token_response_free(response: *mut ao_token_response) {
-    crate::panic::value(|| {
-        if !response.is_null() {
-            // SAFETY: came from `boxed` and is freed once.
-            drop(unsafe { Box::from_raw(response) });
-        }
-    })
-}
-
-/// Reads a field of a token response; NULL/0 for a NULL handle.
-fn field<R: crate::panic::PanicValue>(
-    response: *const ao_token_response,
-    get: impl FnOnce(&ao_token_response) -> R,
-) -> R {
-    crate::panic::value(|| {
-        // SAFETY: NULL or a live handle.
-        match unsafe { response.as_ref() } {
-            Some(r) => get(r),
-            None => R::panic_value(),
-        }
-    })
+    free_handle(response)
 }
 
 /// The signed JWT access token. Borrowed: valid until the response is freed.
@@ -136,7 +117,7 @@ fn field<R: crate::panic::PanicValue>(
 pub unsafe extern "C" fn ao_token_response_access_token(
     response: *const ao_token_response,
 ) -> *const c_char {
-    field(response, |r| r.access_token.as_ptr())
+    read_handle(response, |r| r.access_token.as_ptr())
 }
 
 /// The opaque refresh token (`ao1_...`). Borrowed: valid until the response is freed.
@@ -144,7 +125,7 @@ pub unsafe extern "C" fn ao_token_response_access_token(
 pub unsafe extern "C" fn ao_token_response_refresh_token(
     response: *const ao_token_response,
 ) -> *const c_char {
-    field(response, |r| r.refresh_token.as_ptr())
+    read_handle(response, |r| r.refresh_token.as_ptr())
 }
 
 /// The token type, always `"Bearer"`. Borrowed: valid until the response is freed.
@@ -152,11 +133,11 @@ pub unsafe extern "C" fn ao_token_response_refresh_token(
 pub unsafe extern "C" fn ao_token_response_token_type(
     response: *const ao_token_response,
 ) -> *const c_char {
-    field(response, |r| r.token_type.as_ptr())
+    read_handle(response, |r| r.token_type.as_ptr())
 }
 
 /// Seconds until the access token expires (`exp - now`); 0 for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ao_token_response_expires_in(response: *const ao_token_response) -> i64 {
-    field(response, |r| r.expires_in)
+    read_handle(response, |r| r.expires_in)
 }

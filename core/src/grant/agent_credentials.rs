@@ -68,14 +68,23 @@ impl Engine {
         // a second thread meanwhile: a login costs one argon2id verification
         // of latency, not that plus an RSA signature. Every attempt signs,
         // known agent or not, so the work stays equal (D18).
-        let (checked, minted) = std::thread::scope(|scope| {
-            let signer = scope.spawn(|| self.mint_agent_token(agent.as_ref(), now));
-            let checked = self.check_password(agent.clone(), password);
-            let minted = signer
+        // A plain spawned thread, not a scoped one: `thread::scope` records the
+        // calling thread's handle, which a C or PHP host thread would keep
+        // allocated until it exits.
+        let signer = {
+            let (engine, agent) = (self.clone(), agent.clone());
+            std::thread::Builder::new()
+                .name("agent-oauth-sign".into())
+                .spawn(move || engine.mint_agent_token(agent.as_ref(), now))
+        };
+        let checked = self.check_password(agent.clone(), password);
+        let minted = match signer {
+            Ok(handle) => handle
                 .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (checked, minted)
-        });
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No thread to be had: sign here, after the check.
+            Err(_) => self.mint_agent_token(agent.as_ref(), now),
+        };
         let Some(agent) = checked? else {
             let mut blocked = false;
             if policy.max_failures > 0 {
