@@ -13,6 +13,7 @@ need c++ g++
 need pkg-config pkg-config
 need valgrind valgrind
 need jq jq
+need curl curl
 need php php8.2-cli
 need php-config php8.2-dev
 need phpunit phpunit

@@ -2052,3 +2052,45 @@ fn config_file_without_database_path_keeps_the_database_in_the_data_dir() {
         "no database in the data directory"
     );
 }
+
+/// The README's curl walk-through, run verbatim (but for the address) with
+/// bash, curl and jq, so the documented commands cannot rot.
+#[test]
+fn readme_curl_walkthrough_runs_verbatim() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+        .expect("README.md");
+    let block = readme
+        .split("```sh\n")
+        .filter_map(|rest| rest.split_once("```").map(|(block, _)| block))
+        .find(|block| block.starts_with("GLUE=http://127.0.0.1:8080\n"))
+        .expect("the README's walk-through block starting with GLUE=http://127.0.0.1:8080");
+    let data = DataDir::new();
+    let server = data.serve(&[]);
+    let script = block.replacen(
+        "GLUE=http://127.0.0.1:8080",
+        &format!("GLUE={}", server.url("")),
+        1,
+    );
+    let output = std::process::Command::new("bash")
+        .args(["-e", "-o", "pipefail", "-c", &script])
+        .output()
+        .expect("bash (with curl and jq on PATH)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "walk-through failed: {}\n{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Search, impersonation, refresh, revocation and JWKS each left their mark.
+    assert!(
+        stdout.contains(r#""customerReference": "DE--2""#),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(r#""type": "agent-customer-impersonation-access-tokens""#),
+        "{stdout}"
+    );
+    assert!(stdout.contains(r#""type": "refresh-tokens""#), "{stdout}");
+    assert!(stdout.lines().any(|line| line == "204"), "{stdout}");
+    assert!(stdout.contains(r#""kty": "RSA""#), "{stdout}");
+}
