@@ -550,7 +550,6 @@ impl Engine {
             scopes: p.scopes.join(" "),
             client_id: inner.config.client_id.clone(),
             jti: jti_raw,
-            access_expires_at: exp,
             cap_at: p.cap_at,
             issued_at: p.now,
             expires_at: self.refresh_expiry(p.now).min(cap),

@@ -63,8 +63,6 @@ pub struct RefreshTokenRow {
     pub client_id: String,
     /// The raw `jti` of the access token issued together with this token.
     pub jti: [u8; 40],
-    /// `exp` of that access token.
-    pub access_expires_at: i64,
     /// Latest expiry any token of the family may have (impersonations: the
     /// agent token's `exp`, D4).
     pub cap_at: Option<i64>,

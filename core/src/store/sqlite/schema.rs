@@ -64,7 +64,6 @@ const MIGRATIONS: &[&str] = &[
         client_id TEXT NOT NULL,
         jti_key INTEGER NOT NULL,
         jti BLOB NOT NULL,
-        access_expires_at INTEGER NOT NULL,
         cap_at INTEGER,
         issued_at INTEGER NOT NULL,
         expires_at INTEGER NOT NULL,

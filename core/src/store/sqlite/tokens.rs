@@ -12,7 +12,7 @@ use crate::store::{
 };
 
 const ROW_COLUMNS: &str = "id, token_hash, family_id, parent_id, origin_family_id, kind, agent_id, \
-     agent_username, customer_reference, scopes, client_id, jti, access_expires_at, cap_at, \
+     agent_username, customer_reference, scopes, client_id, jti, cap_at, \
      issued_at, expires_at, used_at, revoked_at";
 
 fn jti_key(jti: &[u8; 40]) -> i64 {
@@ -40,12 +40,11 @@ fn read_row(r: &Row<'_>) -> rusqlite::Result<RefreshTokenRow> {
         scopes: r.get(9)?,
         client_id: r.get(10)?,
         jti: fixed_blob(r, 11)?,
-        access_expires_at: r.get(12)?,
-        cap_at: r.get(13)?,
-        issued_at: r.get(14)?,
-        expires_at: r.get(15)?,
-        used_at: r.get(16)?,
-        revoked_at: r.get(17)?,
+        cap_at: r.get(12)?,
+        issued_at: r.get(13)?,
+        expires_at: r.get(14)?,
+        used_at: r.get(15)?,
+        revoked_at: r.get(16)?,
     })
 }
 
@@ -86,8 +85,8 @@ impl TokenWriter for Writer<'_, '_> {
         let mut stmt = self.0.prepare_cached(
             "INSERT OR IGNORE INTO refresh_token (id, token_hash, family_id, parent_id, origin_family_id, kind,
                 agent_id, agent_username, customer_reference, scopes, client_id, jti_key, jti,
-                access_expires_at, cap_at, issued_at, expires_at, used_at, revoked_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                cap_at, issued_at, expires_at, used_at, revoked_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         )?;
         let inserted = stmt.execute(params![
             t.id,
@@ -103,7 +102,6 @@ impl TokenWriter for Writer<'_, '_> {
             t.client_id,
             jti_key(&t.jti),
             &t.jti[..],
-            t.access_expires_at,
             t.cap_at,
             t.issued_at,
             t.expires_at,
