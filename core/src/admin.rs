@@ -101,8 +101,7 @@ impl Engine {
     /// Searches customers as Spryker's agent search (see [`crate::search`]
     /// for the paging rules), through the configured directory.
     pub fn search_customers(&self, search: &CustomerSearch) -> Result<CustomerPage> {
-        let page = self.inner.customers.search(search)?;
-        Ok(page)
+        self.inner.customers.search(search)
     }
 
     /// Installs the scopes `agent`, `customer` and `customer_impersonation`

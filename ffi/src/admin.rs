@@ -124,10 +124,7 @@ pub unsafe extern "C" fn ao_engine_set_agent_status(
         // SAFETY: NULL or a live handle.
         let core = unsafe { engine_arg(engine) }?;
         let status = status_arg(status)?;
-        match core.set_agent_status(agent_id, status)? {
-            true => Ok(()),
-            false => Err(Failure::not_found(format!("no agent with id {agent_id}"))),
-        }
+        agent_found(core.set_agent_status(agent_id, status)?, agent_id)
     })
 }
 
@@ -143,10 +140,7 @@ pub unsafe extern "C" fn ao_engine_set_agent_password(
         // SAFETY (both blocks): arguments are NULL or valid, per the API contract.
         let core = unsafe { engine_arg(engine) }?;
         let password = unsafe { str_arg(password, "password") }?;
-        match core.set_agent_password(agent_id, password)? {
-            true => Ok(()),
-            false => Err(Failure::not_found(format!("no agent with id {agent_id}"))),
-        }
+        agent_found(core.set_agent_password(agent_id, password)?, agent_id)
     })
 }
 
@@ -366,4 +360,12 @@ pub unsafe extern "C" fn ao_engine_audit_query(
         *out = to_json(&events);
         Ok(())
     })
+}
+
+/// `AO_RESULT_NOT_FOUND` when an agent update found no agent with this id.
+fn agent_found(found: bool, agent_id: i64) -> Result<(), Failure> {
+    match found {
+        true => Ok(()),
+        false => Err(Failure::not_found(format!("no agent with id {agent_id}"))),
+    }
 }
