@@ -5,6 +5,7 @@
 # Installs missing Debian packages first (as root, or through sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/detect.sh
 
 packages=()
 need() { command -v "$1" >/dev/null 2>&1 || packages+=("${@:2}"); }
@@ -17,7 +18,7 @@ need curl curl
 need php php8.2-cli
 need php-config php8.2-dev
 need phpunit phpunit
-[ -e /usr/lib/llvm-14/lib/libclang.so ] || ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1 || packages+=(libclang-dev)
+has_libclang || packages+=(libclang-dev)
 if [ ${#packages[@]} -gt 0 ]; then
     echo "installing: ${packages[*]}"
     sudo=""
@@ -31,6 +32,9 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 
 step() { printf '\n== %s\n' "$*"; }
+
+step "scripts: package detection"
+scripts/tests/detect-libclang.sh
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
