@@ -58,6 +58,12 @@ pub enum Error {
     #[error("Failed to refresh token.")]
     RefreshFailed,
 
+    /// Too many password verifications are running or waiting: the login was
+    /// not admitted within its bound (D28). Nothing was counted or hashed.
+    /// HTTP 503 with `Retry-After: 1`; no Glue code.
+    #[error("Too many requests in progress. Please try again.")]
+    Overloaded,
+
     /// A request is missing a required value or carries one of the wrong
     /// shape. RFC 6749 `invalid_request`; Glue `901` (422). The message names
     /// the field, Symfony-validator style (`field => what is wrong`).
@@ -113,6 +119,7 @@ impl Error {
             | Error::ImpersonationFailed
             | Error::RefreshFailed => 401,
             Error::TooManyAttempts { .. } => 429,
+            Error::Overloaded => 503,
             Error::MissingAccessToken => 403,
             Error::InvalidRequest(_) => 422,
             Error::Config(_) | Error::Storage(_) | Error::Directory(_) | Error::Internal(_) => 500,
@@ -125,7 +132,7 @@ impl Error {
             Error::AuthenticationFailed | Error::ImpersonationFailed | Error::RefreshFailed => {
                 "invalid_grant"
             }
-            Error::TooManyAttempts { .. } => "temporarily_unavailable",
+            Error::TooManyAttempts { .. } | Error::Overloaded => "temporarily_unavailable",
             Error::InvalidAccessToken | Error::InvalidAgentAccessToken => "invalid_token",
             Error::MissingAccessToken | Error::InvalidRequest(_) => "invalid_request",
             Error::AgentOnly => "insufficient_scope",
