@@ -60,11 +60,16 @@ impl Engine {
     /// Sets an agent's status. Blocking or deleting an agent revokes all its
     /// sessions and the impersonations it started (D3). False when there is
     /// no such agent.
+    ///
+    /// With a host agent directory the status of a host agent lives in the
+    /// host's table, which the host changes itself and then reports here:
+    /// the engine revokes by agent id and answers true.
     pub fn set_agent_status(&self, agent_id: i64, status: AgentStatus) -> Result<bool> {
         let found = self
             .inner
             .db
-            .set_agent_status(agent_id, status, self.now())?;
+            .set_agent_status(agent_id, status, self.now())?
+            || self.inner.host_agents;
         if found && status != AgentStatus::Active {
             self.revoke_all_for_agent(agent_id)?;
         }

@@ -109,6 +109,25 @@ impl AuditEvent {
     }
 }
 
+/// Longest text the engine writes into an audit field from a request
+/// (username, customer reference, client IP), in bytes: a hostile client
+/// cannot grow the log by sending long values.
+pub const MAX_FIELD_LEN: usize = 256;
+
+/// `s` cut to at most `max` bytes on a character boundary.
+pub(crate) fn clip(s: &str, max: usize) -> &str {
+    let end = (0..=max.min(s.len()))
+        .rev()
+        .find(|&i| s.is_char_boundary(i))
+        .unwrap_or(0);
+    &s[..end]
+}
+
+/// A request value as an audit field: at most [`MAX_FIELD_LEN`] bytes.
+pub(crate) fn field(s: &str) -> Option<String> {
+    Some(clip(s, MAX_FIELD_LEN).to_owned())
+}
+
 /// A filter for [`crate::Engine::audit_events`]; empty fields match all.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditQuery {

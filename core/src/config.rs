@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::admission::PasswordPoolConfig;
 use crate::error::{Error, Result};
 use crate::lockout::LockoutPolicy;
 use crate::password::Argon2Config;
@@ -17,6 +18,10 @@ pub struct Config {
     pub database_path: String,
     /// The RSA private key (PEM, PKCS#1 or PKCS#8, at least 2048 bits) that
     /// signs tokens: normally the shop's existing OAuth key (D1).
+    /// Never serialized: a configuration written out (logs, caches, the PHP
+    /// engine cache key) must not carry the key; an engine drops it after
+    /// parsing (see [`crate::Engine::config`]).
+    #[serde(skip_serializing)]
     pub private_key_pem: Option<String>,
     /// A file holding the private key, used when `private_key_pem` is unset.
     pub private_key_path: Option<String>,
@@ -40,6 +45,8 @@ pub struct Config {
     pub argon2: Argon2Config,
     /// Failed-login lockout.
     pub lockout: LockoutPolicy,
+    /// Bounds on concurrent password verification (D28).
+    pub password_pool: PasswordPoolConfig,
     /// Database connections kept open for reuse. Default 8.
     pub pool_size: usize,
     /// Milliseconds a write waits for another process's lock. Default 5000.
@@ -66,6 +73,7 @@ impl Default for Config {
             leeway: 0,
             argon2: Argon2Config::default(),
             lockout: LockoutPolicy::default(),
+            password_pool: PasswordPoolConfig::default(),
             pool_size: 8,
             busy_timeout_ms: 5000,
             glue_base_url: String::new(),
@@ -92,6 +100,7 @@ impl std::fmt::Debug for Config {
             .field("leeway", &self.leeway)
             .field("argon2", &self.argon2)
             .field("lockout", &self.lockout)
+            .field("password_pool", &self.password_pool)
             .field("pool_size", &self.pool_size)
             .field("busy_timeout_ms", &self.busy_timeout_ms)
             .field("glue_base_url", &self.glue_base_url)
@@ -107,15 +116,29 @@ impl Config {
         let value: serde_json::Value = serde_json::from_str(json).map_err(invalid)?;
         // serde would also read arrays by field position; only named keys are the format.
         let is_object = |v: Option<&serde_json::Value>| v.is_none_or(serde_json::Value::is_object);
-        if !value.is_object() || !is_object(value.get("argon2")) || !is_object(value.get("lockout"))
-        {
+        let nested = ["argon2", "lockout", "password_pool"];
+        if !value.is_object() || !nested.iter().all(|k| is_object(value.get(*k))) {
             return Err(Error::Config(
-                "invalid configuration: expected a JSON object (and objects for argon2 and lockout)".into(),
+                "invalid configuration: expected a JSON object (and objects for argon2, lockout and password_pool)".into(),
             ));
         }
         let config: Config = serde_json::from_value(value).map_err(invalid)?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// A SHA-256 over every setting, the private key included, for caches
+    /// of engines by configuration (the PHP extension's per-process cache):
+    /// equal configurations, equal fingerprints, without keeping the key.
+    pub fn fingerprint(&self) -> [u8; 32] {
+        let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+        context.update(&serde_json::to_vec(self).expect("a configuration serializes"));
+        context.update(b"\0");
+        if let Some(pem) = &self.private_key_pem {
+            context.update(pem.as_bytes());
+        }
+        let digest = context.finish();
+        digest.as_ref().try_into().expect("SHA-256 is 32 bytes")
     }
 
     /// Checks the values that serde cannot.
@@ -130,6 +153,11 @@ impl Config {
         }
         if self.refresh_token_ttl == Some(0) {
             return Err(Error::Config("refresh_token_ttl must be positive".into()));
+        }
+        if self.password_pool.queue_wait_ms > 3_600_000 {
+            return Err(Error::Config(
+                "password_pool.queue_wait_ms must be at most an hour".into(),
+            ));
         }
         if self.database_path.is_empty() {
             return Err(Error::Config("database_path must not be empty".into()));

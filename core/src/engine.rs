@@ -9,6 +9,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Months};
 use serde::Serialize;
 
+use zeroize::Zeroize;
+
+use crate::admission::Admission;
 use crate::audit::{AuditEvent, AuditKind, AuditQuery};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
@@ -58,6 +61,18 @@ pub struct AgentCaller {
     pub agent: Agent,
     /// The refresh-token row the token was issued with; its family is the session.
     pub session: RefreshTokenRow,
+    /// The token came in `X-Agent-Authorization`: a refusal is 4102, not 001.
+    from_agent_header: bool,
+}
+
+impl AgentCaller {
+    /// The error a later refusal of this caller's token answers (D11).
+    pub(crate) fn refusal(&self) -> Error {
+        match self.from_agent_header {
+            true => Error::InvalidAgentAccessToken,
+            false => Error::InvalidAccessToken,
+        }
+    }
 }
 
 /// Builds an [`Engine`]. Every setting has a default (see [`Config`]) except
@@ -197,7 +212,10 @@ impl EngineBuilder {
     pub fn build(self) -> Result<Engine> {
         let config = self.config;
         config.validate()?;
-        let signing = SigningKey::from_pem(&config.load_private_key()?)?;
+        let mut pem = config.load_private_key()?;
+        let signing = SigningKey::from_pem(&pem);
+        pem.zeroize();
+        let signing = signing?;
         let previous = config
             .load_previous_keys()?
             .iter()
@@ -206,6 +224,7 @@ impl EngineBuilder {
             .into_iter()
             .filter(|k| k.kid() != signing.kid())
             .collect();
+        let admission = Admission::new(&config.password_pool);
         let db = Arc::new(SqliteStore::open(
             &config.database_path,
             config.pool_size,
@@ -213,14 +232,27 @@ impl EngineBuilder {
         )?);
         let hasher = match self.hasher {
             Some(h) => h,
-            None => Arc::new(Argon2Hasher::new(config.argon2, self.random.clone())?),
+            None => {
+                let keep = match config.password_pool.keep_memory {
+                    true => config.password_pool.resolved_workers(),
+                    false => 0,
+                };
+                Arc::new(Argon2Hasher::new(config.argon2, self.random.clone())?.keep_memory(keep))
+            }
         };
+        // The key lives on only inside `signing`: the configuration kept for
+        // the engine's life (and readable through `Engine::config`) drops it.
+        let mut config = config;
+        if let Some(mut pem) = config.private_key_pem.take() {
+            pem.zeroize();
+        }
         let validation = Validation {
             audience: config.client_id.clone(),
             leeway: config.leeway,
         };
         Ok(Engine {
             inner: Arc::new(Inner {
+                host_agents: self.agents.is_some(),
                 agents: self.agents.unwrap_or_else(|| db.clone()),
                 customers: self.customers.unwrap_or_else(|| db.clone()),
                 tokens: db.clone(),
@@ -236,6 +268,7 @@ impl EngineBuilder {
                 random: self.random,
                 dummy_hash: OnceLock::new(),
                 grants: grant::registry(),
+                admission,
             }),
         })
     }
@@ -259,6 +292,10 @@ impl std::fmt::Debug for Engine {
 
 pub(crate) struct Inner {
     pub config: Config,
+    /// Agents live in a host directory (C callbacks, PHP callables), whose
+    /// status the engine cannot change, only follow.
+    pub host_agents: bool,
+    pub admission: Admission,
     pub signing: SigningKey,
     pub previous: Vec<VerifyingKey>,
     pub validation: Validation,
@@ -304,7 +341,8 @@ impl Engine {
         EngineBuilder::default()
     }
 
-    /// The configuration the engine was built with.
+    /// The configuration the engine was built with, without the private key
+    /// (`private_key_pem` is `None` once the key is parsed).
     pub fn config(&self) -> &Config {
         &self.inner.config
     }
@@ -457,16 +495,28 @@ impl Engine {
                 claims,
                 agent,
                 session,
+                from_agent_header: matches!(refused, Error::InvalidAgentAccessToken),
             }),
-            None => {
-                let mut event = AuditEvent::new(AuditKind::AgentTokenRefused, self.now());
-                event.agent_id = claims.subject.agent_id();
-                event.client_ip = Some(client_ip.to_owned());
-                event.jti = Some(claims.jti.clone());
-                event.code = refused.glue_code().map(str::to_owned);
-                self.inner.audit.record(&event)?;
-                Err(refused)
-            }
+            None => Err(self.refuse_agent_token(&claims, refused, client_ip)),
+        }
+    }
+
+    /// Records that an agent token failed the strict check and hands back
+    /// `refused`; when the audit write itself fails, that failure instead.
+    pub(crate) fn refuse_agent_token(
+        &self,
+        claims: &AccessClaims,
+        refused: Error,
+        client_ip: &str,
+    ) -> Error {
+        let mut event = AuditEvent::new(AuditKind::AgentTokenRefused, self.now());
+        event.agent_id = claims.subject.agent_id();
+        event.client_ip = crate::audit::field(client_ip);
+        event.jti = Some(claims.jti.clone());
+        event.code = refused.glue_code().map(str::to_owned);
+        match self.inner.audit.record(&event) {
+            Ok(()) => refused,
+            Err(audit_failure) => audit_failure,
         }
     }
 
@@ -491,11 +541,24 @@ impl Engine {
     }
 
     /// Deletes refresh-token families whose every token expired more than
-    /// `retention` seconds ago; returns how many rows went.
+    /// `retention` seconds ago, and lockout counters whose window and block
+    /// have ended; returns how many refresh-token rows went.
     pub fn purge_expired(&self, retention: u64) -> Result<usize> {
+        let now = self.now();
+        let window = self.inner.config.lockout.window as i64;
+        self.inner.lockout.purge(now.saturating_sub(window), now)?;
         self.inner
             .tokens
-            .purge_expired(self.now() - retention as i64)
+            .purge_expired(now.saturating_sub(retention as i64))
+    }
+
+    /// Deletes audit events older than `retention` seconds; returns how many.
+    /// The engine never does this by itself: how long to keep the audit log
+    /// is the shop's decision.
+    pub fn purge_audit(&self, retention: u64) -> Result<usize> {
+        self.inner
+            .audit
+            .purge(self.now().saturating_sub(retention as i64))
     }
 
     /// A hash of a random password, verified against when the agent is

@@ -40,6 +40,7 @@
 #![warn(missing_docs)]
 
 mod admin;
+pub mod admission;
 pub mod audit;
 pub mod clock;
 pub mod config;

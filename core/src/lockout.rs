@@ -1,5 +1,10 @@
-//! Brute-force protection of agent login (D17): a counter per client IP and
-//! lower-cased username, kept in the store so every process sees it.
+//! Brute-force protection of agent login (D17, D27): a counter per client IP
+//! and lower-cased username, kept in the store so every process sees it.
+//!
+//! An attempt is counted *before* its password is verified, in one atomic
+//! step with the block test ([`LockoutPolicy::reserve`]); otherwise every
+//! request arriving while the first failures are still being verified would
+//! pass the test, and a burst could try hundreds of passwords.
 
 use serde::{Deserialize, Serialize};
 
@@ -36,9 +41,27 @@ pub struct LockoutState {
     pub blocked_until: Option<i64>,
 }
 
-/// The counter key for an IP and a username.
+/// The counter key for an IP and a username: the username as the agent
+/// directory stores it when the agent exists, lower-cased.
 pub fn key(client_ip: &str, username: &str) -> String {
     format!("{client_ip}\u{1f}{}", username.to_lowercase())
+}
+
+/// What [`LockoutPolicy::reserve`] decided for one attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// The key is blocked for this many more seconds: answer 4401 without
+    /// verifying the password and without counting.
+    Blocked {
+        /// Seconds until the block ends, rounded up.
+        retry_after: u64,
+    },
+    /// The attempt is counted; verify the password, then settle.
+    Counted {
+        /// True when this attempt is the one that reached `max_failures`:
+        /// its failure locks the key.
+        locks: bool,
+    },
 }
 
 impl LockoutPolicy {
@@ -46,6 +69,24 @@ impl LockoutPolicy {
     pub fn blocked_for(&self, state: Option<&LockoutState>, now: i64) -> Option<u64> {
         let until = state?.blocked_until?;
         (until > now).then(|| (until - now) as u64)
+    }
+
+    /// The atomic step taken before any password work (D27): blocked, or the
+    /// attempt counted as a failure now. The attempt that reaches
+    /// `max_failures` sets the block at once, so attempts arriving while it
+    /// is still being verified are refused; a success later deletes the key
+    /// (D17: success resets the count), which also lifts that block.
+    pub fn reserve(
+        &self,
+        state: Option<LockoutState>,
+        now: i64,
+    ) -> (Option<LockoutState>, Reservation) {
+        if let Some(retry_after) = self.blocked_for(state.as_ref(), now) {
+            return (state, Reservation::Blocked { retry_after });
+        }
+        let next = self.after_failure(state, now);
+        let locks = next.blocked_until.is_some();
+        (Some(next), Reservation::Counted { locks })
     }
 
     /// The state after one more failure at `now`; a block starts when the

@@ -2,9 +2,10 @@
 //! Spryker's `spy_user` are verified with Symfony's rules and replaced by
 //! argon2id after the next successful login.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
@@ -47,9 +48,17 @@ pub trait PasswordHasher: Send + Sync {
 }
 
 /// The default hasher: argon2id, plus verification of bcrypt hashes.
+///
+/// argon2 works in memory the hasher controls rather than a fresh heap
+/// allocation per call: an anonymous mapping per verification, which is
+/// returned to the system when it ends (a long-lived PHP or C process stays
+/// flat), or, with [`Argon2Hasher::keep_memory`], up to that many mappings
+/// kept and reused (a server with a fixed pool of verifiers).
 pub struct Argon2Hasher {
     params: Params,
     random: Arc<dyn RandomSource>,
+    kept: Mutex<Vec<HashMemory>>,
+    keep: usize,
 }
 
 impl std::fmt::Debug for Argon2Hasher {
@@ -70,11 +79,104 @@ impl Argon2Hasher {
             None,
         )
         .map_err(|e| Error::Config(format!("argon2 parameters: {e}")))?;
-        Ok(Argon2Hasher { params, random })
+        Ok(Argon2Hasher {
+            params,
+            random,
+            kept: Mutex::new(Vec::new()),
+            keep: 0,
+        })
     }
 
-    fn argon2(&self) -> Argon2<'static> {
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
+    /// Keeps up to `count` working areas for reuse instead of returning each
+    /// to the system after its verification; a server sets this to the
+    /// number of verifiers it runs at once. Default 0.
+    pub fn keep_memory(mut self, count: usize) -> Self {
+        self.keep = count;
+        self
+    }
+
+    /// Runs argon2 with `params` into `out`, in a working area of this hasher.
+    fn hash_into(
+        &self,
+        algorithm: Algorithm,
+        version: Version,
+        params: Params,
+        password: &[u8],
+        salt: &[u8],
+        out: &mut [u8],
+    ) -> Result<()> {
+        let needed = params.block_count();
+        let reused = {
+            let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+            kept.iter()
+                .position(|m| m.len >= needed)
+                .map(|i| kept.swap_remove(i))
+        };
+        let mut memory = match reused {
+            Some(memory) => memory,
+            None => HashMemory::new(needed)?,
+        };
+        let hashed = Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+            password,
+            salt,
+            out,
+            memory.blocks(),
+        );
+        if self.keep > 0 {
+            let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+            if kept.len() < self.keep {
+                kept.push(memory);
+            }
+        }
+        hashed.map_err(|e| Error::Internal(format!("argon2: {e}")))
+    }
+
+    /// Verifies against a PHC argon2 hash: the hash's own algorithm, version
+    /// and parameters, output compared in constant time.
+    fn verify_argon2(&self, password: &[u8], hash: &str) -> bool {
+        let Ok(parsed) = PasswordHash::new(hash) else {
+            return false;
+        };
+        let (Ok(algorithm), Ok(params), Some(salt), Some(expected)) = (
+            Algorithm::try_from(parsed.algorithm.as_str()),
+            Params::try_from(&parsed),
+            parsed.salt,
+            parsed.hash,
+        ) else {
+            return false;
+        };
+        let version = match parsed.version.map(Version::try_from) {
+            None => Version::V0x13,
+            Some(Ok(v)) => v,
+            Some(Err(_)) => return false,
+        };
+        let mut out = [0u8; Output::MAX_LENGTH];
+        let out = &mut out[..expected.len()];
+        self.hash_into(algorithm, version, params, password, salt.as_ref(), out)
+            .is_ok()
+            && aws_lc_rs::constant_time::verify_slices_are_equal(out, expected.as_bytes()).is_ok()
+    }
+}
+
+/// argon2 working memory in an anonymous mapping, so that dropping it hands
+/// the pages back to the system instead of to the allocator's free lists.
+struct HashMemory {
+    map: memmap2::MmapMut,
+    len: usize,
+}
+
+impl HashMemory {
+    fn new(blocks: usize) -> Result<Self> {
+        let map = memmap2::MmapMut::map_anon(blocks.max(1) * Block::SIZE)
+            .map_err(|e| Error::Internal(format!("argon2 memory: {e}")))?;
+        Ok(HashMemory { map, len: blocks })
+    }
+
+    fn blocks(&mut self) -> &mut [Block] {
+        // SAFETY: the mapping is page-aligned (more than Block's 64), holds
+        // `len` blocks of Block::SIZE bytes, lives as long as the borrow, and
+        // every bit pattern is a valid Block (128 u64 words).
+        unsafe { std::slice::from_raw_parts_mut(self.map.as_mut_ptr().cast::<Block>(), self.len) }
     }
 }
 
@@ -82,22 +184,37 @@ impl PasswordHasher for Argon2Hasher {
     fn hash(&self, password: &[u8]) -> Result<String> {
         let mut salt = [0u8; 16];
         self.random.fill(&mut salt)?;
-        self.argon2()
-            .hash_password_with_salt(password, &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| Error::Internal(format!("argon2: {e}")))
+        let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+        self.hash_into(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            self.params.clone(),
+            password,
+            &salt,
+            &mut out,
+        )?;
+        fn phc(e: impl std::fmt::Display) -> Error {
+            Error::Internal(format!("argon2: {e}"))
+        }
+        let hash = PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(&self.params).map_err(phc)?,
+            salt: Some(Salt::new(&salt).map_err(phc)?),
+            hash: Some(Output::new(&out).map_err(phc)?),
+        };
+        Ok(hash.to_string())
     }
 
     fn verify(&self, password: &[u8], hash: &str) -> bool {
         if is_bcrypt(hash) {
             return verify_bcrypt(password, hash);
         }
-        // The hash carries its own parameters; `self.argon2()` only supplies defaults.
-        self.argon2().verify_password(password, hash).is_ok()
+        self.verify_argon2(password, hash)
     }
 
     fn needs_rehash(&self, hash: &str) -> bool {
-        match argon2::password_hash::phc::PasswordHash::new(hash) {
+        match PasswordHash::new(hash) {
             Ok(parsed) => {
                 parsed.algorithm.as_str() != "argon2id"
                     || Params::try_from(&parsed).is_ok_and(|p| {

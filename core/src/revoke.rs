@@ -102,7 +102,7 @@ impl Engine {
             RevokeScope::Customer(_) => None,
         };
         event.customer_reference = customer_reference.map(str::to_owned);
-        event.client_ip = Some(client_ip.to_owned()).filter(|ip| !ip.is_empty());
+        event.client_ip = crate::audit::field(client_ip).filter(|ip| !ip.is_empty());
         event.jti = caller.map(|c| c.jti.clone());
         let mut revoked = 0;
         self.inner.tokens.write(Durability::Full, &mut |w| {

@@ -45,16 +45,15 @@ pub fn build(config: Config) -> Result<Arc<CoreEngine>> {
 
 struct Cache {
     pid: u32,
-    engines: HashMap<String, Arc<CoreEngine>>,
+    engines: HashMap<[u8; 32], Arc<CoreEngine>>,
 }
 
 static CACHE: Mutex<Option<Cache>> = Mutex::new(None);
 
 /// The engine of this process for `config`, built on first use.
 pub fn shared(config: Config) -> Result<Arc<CoreEngine>> {
-    // The serialized configuration is the key: equal settings, one engine.
-    let key = serde_json::to_string(&config)
-        .map_err(|e| agent_oauth_core::Error::Internal(format!("configuration key: {e}")))?;
+    // Equal settings, one engine; the map keeps a hash, never the key itself.
+    let key = config.fingerprint();
     let mut guard = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
     let pid = std::process::id();
     let cache = guard.get_or_insert_with(|| Cache {

@@ -1,15 +1,19 @@
 //! `agent_credentials`: an agent logs in with username and password.
 
 use super::{Grant, GrantRequest};
-use crate::audit::{AuditEvent, AuditKind};
+use crate::audit::{self, AuditEvent, AuditKind};
 use crate::directory::Agent;
-use crate::engine::{Engine, MintParams, Minted, TokenResponse};
+use crate::engine::{AgentCaller, Engine, MintParams, Minted, TokenResponse};
 use crate::error::{Error, Result};
-use crate::lockout;
+use crate::lockout::{self, Reservation};
 use crate::password;
 use crate::scope;
 use crate::store::{Durability, SessionKind};
 use crate::token::Subject;
+
+/// Longest username looked up, in bytes; longer ones are refused as unknown
+/// after the same work, and never stored.
+pub const MAX_USERNAME_LEN: usize = 256;
 
 /// The agent login grant.
 #[derive(Debug, Default, Clone, Copy)]
@@ -33,7 +37,9 @@ impl Engine {
     /// Logs an agent in. Every refusal is [`Error::AuthenticationFailed`]
     /// (4101) and costs one password verification, known agent or not;
     /// after `lockout.max_failures` failures from one IP for one username the
-    /// answer is [`Error::TooManyAttempts`] (4401) without checking the password.
+    /// answer is [`Error::TooManyAttempts`] (4401) without checking the
+    /// password. A login that cannot be admitted to password verification
+    /// in time is [`Error::Overloaded`] before anything is counted (D28).
     pub fn agent_login(
         &self,
         username: &str,
@@ -41,29 +47,49 @@ impl Engine {
         client_ip: &str,
     ) -> Result<TokenResponse> {
         let inner = &self.inner;
+        let _permit = inner.admission.enter()?;
         let now = self.now();
         let policy = inner.config.lockout;
-        let key = lockout::key(client_ip, username);
-        let state = if policy.max_failures > 0 {
-            inner.lockout.get(&key)?
-        } else {
-            None
+        // An oversized name is nobody's: it costs the same verification and
+        // is answered the same, but never becomes a lockout row.
+        let oversized = username.len() > MAX_USERNAME_LEN;
+        let agent = match oversized {
+            true => None,
+            false => self.find_agent(username)?,
         };
         let event = |kind: AuditKind, code: Option<&str>| {
             let mut e = AuditEvent::new(kind, now);
-            e.agent_username = Some(username.to_owned());
-            e.client_ip = Some(client_ip.to_owned());
+            e.agent_username = audit::field(username);
+            e.client_ip = audit::field(client_ip);
             e.code = code.map(str::to_owned);
             e
         };
-        if let Some(retry_after) = policy.blocked_for(state.as_ref(), now) {
-            inner
-                .audit
-                .record(&event(AuditKind::AgentLoginFailed, Some("4401")))?;
-            return Err(Error::TooManyAttempts { retry_after });
+        let key = (policy.max_failures > 0 && !oversized).then(|| {
+            let name = agent.as_ref().map_or(username, |a| a.username.as_str());
+            lockout::key(audit::clip(client_ip, audit::MAX_FIELD_LEN), name)
+        });
+        let mut locks = false;
+        if let Some(key) = &key {
+            // Test and count in one atomic step before the password work
+            // (D27), so concurrent attempts cannot all pass the test.
+            let mut decided = None;
+            inner.lockout.update(key, &mut |state| {
+                let (next, reservation) = policy.reserve(state, now);
+                decided = Some(reservation);
+                next
+            })?;
+            match decided {
+                Some(Reservation::Blocked { retry_after }) => {
+                    inner
+                        .audit
+                        .record(&event(AuditKind::AgentLoginFailed, Some("4401")))?;
+                    return Err(Error::TooManyAttempts { retry_after });
+                }
+                Some(Reservation::Counted { locks: l }) => locks = l,
+                None => return Err(Error::Internal("lockout store skipped the update".into())),
+            }
         }
 
-        let agent = self.find_agent(username)?;
         // The token does not depend on the password check, so it is signed on
         // a second thread meanwhile: a login costs one argon2id verification
         // of latency, not that plus an RSA signature. Every attempt signs,
@@ -86,25 +112,19 @@ impl Engine {
             Err(_) => self.mint_agent_token(agent.as_ref(), now),
         };
         let Some(agent) = checked? else {
-            let mut blocked = false;
-            if policy.max_failures > 0 {
-                let next = inner.lockout.update(&key, &mut |current| {
-                    Some(policy.after_failure(current, now))
-                })?;
-                blocked = next.is_some_and(|s| s.blocked_until.is_some());
-            }
+            // The failure was counted by the reservation already.
             inner
                 .audit
                 .record(&event(AuditKind::AgentLoginFailed, Some("4101")))?;
-            if blocked {
+            if locks {
                 inner
                     .audit
                     .record(&event(AuditKind::AgentLockedOut, None))?;
             }
             return Err(Error::AuthenticationFailed);
         };
-        if state.is_some() {
-            inner.lockout.update(&key, &mut |_| None)?;
+        if let Some(key) = &key {
+            inner.lockout.update(key, &mut |_| None)?;
         }
         self.rehash_if_outdated(&agent, password);
 
@@ -112,7 +132,7 @@ impl Engine {
         let mut success = event(AuditKind::AgentLoginSucceeded, None);
         success.agent_id = Some(agent.id);
         success.jti = Some(minted.jti.clone());
-        self.store_new_session(minted, &success)
+        self.store_new_session(minted, &success, None)
     }
 
     /// The token pair of an agent session; for an unknown agent a throwaway
@@ -141,7 +161,11 @@ impl Engine {
     /// every case, outdated hashes replaced) without lockout, session or
     /// audit event. Every refusal is [`Error::AuthenticationFailed`].
     pub fn verify_agent_credentials(&self, username: &str, password: &str) -> Result<Agent> {
-        let agent = self.find_agent(username)?;
+        let _permit = self.inner.admission.enter()?;
+        let agent = match username.len() > MAX_USERNAME_LEN {
+            true => None,
+            false => self.find_agent(username)?,
+        };
         let agent = self
             .check_password(agent, password)?
             .ok_or(Error::AuthenticationFailed)?;
@@ -193,20 +217,41 @@ impl Engine {
     /// Stores the refresh token of a new session and its audit event in one
     /// transaction. A 64-bit row-id collision (astronomically rare) gets a
     /// fresh refresh token.
+    ///
+    /// With an `origin` (the agent session an impersonation starts from),
+    /// that session is re-read in the same transaction and the new session
+    /// is stored only while it is still live: a revocation that commits
+    /// while the impersonation is being prepared either sees the new row
+    /// (and revokes it with its origin) or is seen here.
     pub(crate) fn store_new_session(
         &self,
         mut minted: Minted,
         event: &AuditEvent,
+        origin: Option<&AgentCaller>,
     ) -> Result<TokenResponse> {
         for _ in 0..3 {
             let mut inserted = false;
+            let mut origin_revoked = false;
             self.inner.tokens.write(Durability::Normal, &mut |w| {
+                if let Some(caller) = origin {
+                    let live = w
+                        .find(caller.session.id)?
+                        .is_some_and(|row| row.revoked_at.is_none());
+                    if !live {
+                        origin_revoked = true;
+                        return Ok(());
+                    }
+                }
                 inserted = w.insert(&minted.row)?;
                 if inserted {
                     w.audit(event)?;
                 }
                 Ok(())
             })?;
+            if let (true, Some(caller)) = (origin_revoked, origin) {
+                let client_ip = event.client_ip.as_deref().unwrap_or_default();
+                return Err(self.refuse_agent_token(&caller.claims, caller.refusal(), client_ip));
+            }
             if inserted {
                 return Ok(minted.response);
             }

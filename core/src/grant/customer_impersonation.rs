@@ -1,7 +1,7 @@
 //! `customer_impersonation`: an agent obtains a token acting for a customer.
 
 use super::{Grant, GrantRequest};
-use crate::audit::{AuditEvent, AuditKind};
+use crate::audit::{self, AuditEvent, AuditKind};
 use crate::directory::Customer;
 use crate::engine::{AgentCaller, Engine, MintParams, TokenResponse};
 use crate::error::{Error, Result};
@@ -99,10 +99,10 @@ impl Engine {
         event.agent_id = Some(caller.agent.id);
         event.agent_username = Some(caller.agent.username.clone());
         event.customer_reference = Some(customer.customer_reference);
-        event.client_ip = Some(client_ip.to_owned());
+        event.client_ip = audit::field(client_ip);
         event.jti = Some(minted.jti.clone());
         event.reason = reason.map(str::to_owned);
-        self.store_new_session(minted, &event)
+        self.store_new_session(minted, &event, Some(caller))
     }
 
     /// The customer an agent may impersonate under this reference: it exists
@@ -134,23 +134,14 @@ impl Engine {
         let mut event = AuditEvent::new(AuditKind::ImpersonationDenied, self.now());
         event.agent_id = caller.map(|c| c.agent.id);
         event.agent_username = caller.map(|c| c.agent.username.clone());
-        event.customer_reference = Some(customer_reference.to_owned()).filter(|r| !r.is_empty());
-        event.client_ip = Some(client_ip.to_owned());
+        event.customer_reference = audit::field(customer_reference).filter(|r| !r.is_empty());
+        event.client_ip = audit::field(client_ip);
         event.jti = caller.map(|c| c.claims.jti.clone());
-        event.reason = reason.map(|r| truncate(r, MAX_REASON_LEN).to_owned());
+        event.reason = reason.map(|r| audit::clip(r, MAX_REASON_LEN).to_owned());
         event.code = error.glue_code().map(str::to_owned);
         match self.inner.audit.record(&event) {
             Ok(()) => error,
             Err(audit_failure) => audit_failure,
         }
     }
-}
-
-/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
-fn truncate(s: &str, max: usize) -> &str {
-    let end = (0..=max.min(s.len()))
-        .rev()
-        .find(|&i| s.is_char_boundary(i))
-        .unwrap_or(0);
-    &s[..end]
 }

@@ -99,7 +99,7 @@ impl Engine {
         event.agent_id = Some(row.agent_id);
         event.agent_username = Some(row.agent_username.clone());
         event.customer_reference = row.customer_reference.clone();
-        event.client_ip = Some(client_ip.to_owned());
+        event.client_ip = crate::audit::field(client_ip);
         event.jti = Some(minted.jti.clone());
 
         // Re-read inside the write transaction: a concurrent refresh of the
@@ -168,6 +168,6 @@ fn reuse_event(row: &RefreshTokenRow, now: i64, client_ip: &str) -> AuditEvent {
     event.agent_id = Some(row.agent_id);
     event.agent_username = Some(row.agent_username.clone());
     event.customer_reference = row.customer_reference.clone();
-    event.client_ip = Some(client_ip.to_owned());
+    event.client_ip = crate::audit::field(client_ip);
     event
 }

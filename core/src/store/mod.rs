@@ -159,6 +159,8 @@ pub trait AuditStore: Send + Sync {
     fn record(&self, event: &AuditEvent) -> Result<()>;
     /// Events matching `query`, oldest first.
     fn query(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>>;
+    /// Deletes events recorded before `before`; returns how many.
+    fn purge(&self, before: i64) -> Result<usize>;
 }
 
 /// The closure run by [`LockoutStore::update`].
@@ -168,6 +170,12 @@ pub type LockoutFn<'a> = dyn FnMut(Option<LockoutState>) -> Option<LockoutState>
 pub trait LockoutStore: Send + Sync {
     /// The counter of `key`.
     fn get(&self, key: &str) -> Result<Option<LockoutState>>;
-    /// Replaces the counter of `key` by `f(current)` atomically; `None` deletes it.
+    /// Replaces the counter of `key` by `f(current)` atomically; `None`
+    /// deletes it. Concurrent updates of one key, from any thread or
+    /// process, run one after the other: the lockout's reservation (D27)
+    /// depends on it.
     fn update(&self, key: &str, f: &mut LockoutFn<'_>) -> Result<Option<LockoutState>>;
+    /// Deletes counters whose window began at or before `window_started_by`
+    /// and that are not blocked after `now`; returns how many.
+    fn purge(&self, window_started_by: i64, now: i64) -> Result<usize>;
 }

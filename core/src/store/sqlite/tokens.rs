@@ -250,6 +250,11 @@ impl AuditStore for SqliteStore {
             .collect()
         })
     }
+
+    fn purge(&self, before: i64) -> Result<usize> {
+        self.pool
+            .with(|conn| Ok(conn.execute("DELETE FROM audit_event WHERE at < ?1", [before])?))
+    }
 }
 
 impl LockoutStore for SqliteStore {
@@ -275,6 +280,15 @@ impl LockoutStore for SqliteStore {
             }
             tx.commit()?;
             Ok(next)
+        })
+    }
+
+    fn purge(&self, window_started_by: i64, now: i64) -> Result<usize> {
+        self.pool.with(|conn| {
+            Ok(conn.execute(
+                "DELETE FROM lockout WHERE window_start <= ?1 AND (blocked_until IS NULL OR blocked_until <= ?2)",
+                [window_started_by, now],
+            )?)
         })
     }
 }
