@@ -178,6 +178,12 @@ impl EngineBuilder {
         self
     }
 
+    /// Bounds on concurrent password verification (D28).
+    pub fn password_pool(mut self, pool: crate::admission::PasswordPoolConfig) -> Self {
+        self.config.password_pool = pool;
+        self
+    }
+
     /// The time source (tests use [`crate::clock::FixedClock`]).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
