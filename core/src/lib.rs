@@ -41,6 +41,7 @@
 
 mod admin;
 pub mod audit;
+pub mod client_ip;
 pub mod clock;
 pub mod config;
 pub mod directory;
