@@ -42,6 +42,7 @@
 mod admin;
 pub mod admission;
 pub mod audit;
+pub mod client_ip;
 pub mod clock;
 pub mod config;
 pub mod directory;
