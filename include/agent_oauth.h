@@ -67,7 +67,8 @@
  * change; new codes get new numbers.
  *
  * Codes 10 to 18 are the engine's refusals and carry a Glue error code and
- * HTTP status (`ao_result_glue_code`, `ao_result_http_status`); 20 to 23 are
+ * HTTP status (`ao_result_glue_code`, `ao_result_http_status`); 19 is a
+ * login refused for overload (HTTP 503, no Glue code); 20 to 23 are
  * failures of the engine or its host (HTTP 500, no Glue code); 1 to 5 are
  * mistakes in the call itself.
  */
@@ -136,6 +137,12 @@ enum ao_result
    * A value of the request is missing or malformed (Glue 901, HTTP 422).
    */
   AO_RESULT_INVALID_REQUEST = 18,
+  /**
+   * Too many password verifications running or waiting: the login was not
+   * admitted (`password_pool` bounds) and nothing was counted or hashed.
+   * HTTP 503 (answer with `Retry-After: 1`); no Glue code.
+   */
+  AO_RESULT_OVERLOADED = 19,
   /**
    * The engine configuration is unusable (bad JSON, key, path, value).
    */
@@ -585,7 +592,8 @@ const char *ao_result_glue_code(uint32_t result);
 
 /**
  * The HTTP status that Glue answers for a result: 200 for `AO_RESULT_OK`,
- * the refusal's status for codes 10 to 18, and 500 for everything else
+ * the refusal's status for codes 10 to 18, 503 for `AO_RESULT_OVERLOADED`,
+ * and 500 for everything else
  * (a failed call is the host's or the library's fault, not the client's).
  */
 uint16_t ao_result_http_status(uint32_t result);

@@ -97,6 +97,17 @@ namespace AgentOauth {
         public function getRetryAfter(): int {}
     }
 
+    /**
+     * Too many password verifications running or waiting: the login was not
+     * admitted within the engine's bounds (password_pool) and nothing was
+     * counted or hashed. Answer 503 with `Retry-After: 1` (no Glue code).
+     */
+    class OverloadedException extends Exception
+    {
+        protected $glueCode = null;
+        protected $httpStatus = 503;
+    }
+
     /** Refresh refused: unknown, expired, revoked, reused or foreign refresh token (Glue 004, 401). */
     class RefreshFailedException extends Exception
     {

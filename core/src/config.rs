@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::admission::PasswordPoolConfig;
+use crate::client_ip::TrustedProxies;
 use crate::error::{Error, Result};
 use crate::lockout::LockoutPolicy;
 use crate::password::Argon2Config;
@@ -47,6 +48,10 @@ pub struct Config {
     pub lockout: LockoutPolicy,
     /// Bounds on concurrent password verification (D28).
     pub password_pool: PasswordPoolConfig,
+    /// Proxies (addresses or CIDR ranges, such as `10.0.0.0/8`) whose
+    /// `X-Forwarded-For` the Glue handler believes (D29). Default none: the
+    /// peer address the transport reports is the client.
+    pub trusted_proxies: TrustedProxies,
     /// Database connections kept open for reuse. Default 8.
     pub pool_size: usize,
     /// Milliseconds a write waits for another process's lock. Default 5000.
@@ -74,6 +79,7 @@ impl Default for Config {
             argon2: Argon2Config::default(),
             lockout: LockoutPolicy::default(),
             password_pool: PasswordPoolConfig::default(),
+            trusted_proxies: TrustedProxies::default(),
             pool_size: 8,
             busy_timeout_ms: 5000,
             glue_base_url: String::new(),
@@ -101,6 +107,7 @@ impl std::fmt::Debug for Config {
             .field("argon2", &self.argon2)
             .field("lockout", &self.lockout)
             .field("password_pool", &self.password_pool)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("pool_size", &self.pool_size)
             .field("busy_timeout_ms", &self.busy_timeout_ms)
             .field("glue_base_url", &self.glue_base_url)

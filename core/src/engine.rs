@@ -358,6 +358,18 @@ impl Engine {
         &self.inner.db
     }
 
+    /// The client's address from the peer's (`REMOTE_ADDR`) and the
+    /// `X-Forwarded-For` header lines, believed only from the configured
+    /// `trusted_proxies` (D29). Transports that call grants directly use it
+    /// to key the lockout as the Glue handler does.
+    pub fn client_address<'a>(
+        &self,
+        peer: &str,
+        forwarded_for: impl IntoIterator<Item = &'a str>,
+    ) -> String {
+        crate::client_ip::resolve_str(peer, forwarded_for, &self.inner.config.trusted_proxies)
+    }
+
     /// Current Unix time by the engine's clock.
     pub fn now(&self) -> i64 {
         self.inner.clock.now()

@@ -825,3 +825,100 @@ fn kept_memory_hasher_verifies_many_times_from_many_threads() {
         assert!(r.iter().all(|ok| *ok == (i % 2 == 0)));
     }
 }
+
+// ---------------------------------------------------------------------------
+// The client address through the Glue handler (D29)
+
+fn glue_login(engine: &Engine, peer: &str, forwarded: &[&str]) -> (u16, String) {
+    let body = format!(
+        r#"{{"data":{{"type":"agent-access-tokens","attributes":{{"username":"{AGENT}","password":"{WRONG}"}}}}}}"#
+    );
+    let mut headers = vec![("Content-Type", "application/vnd.api+json")];
+    headers.extend(forwarded.iter().map(|v| ("X-Forwarded-For", *v)));
+    let response = engine.handle_glue(&agent_oauth_core::glue::GlueRequest {
+        method: "POST",
+        path: "/agent-access-tokens",
+        query: "",
+        headers: &headers,
+        body: body.as_bytes(),
+        client_ip: peer,
+    });
+    (response.status, String::from_utf8(response.body).unwrap())
+}
+
+fn proxied_fixture(trusted: &[&str]) -> common::Fixture {
+    let clock = Arc::new(FixedClock::new(NOW));
+    let mut config = Config {
+        private_key_pem: Some(TEST_KEY.to_owned()),
+        database_path: ":memory:".into(),
+        argon2: CHEAP,
+        ..Config::default()
+    };
+    config.trusted_proxies =
+        agent_oauth_core::client_ip::TrustedProxies::parse(trusted.iter().copied()).unwrap();
+    common::fixture_with(Engine::builder().config(config).clock(clock.clone()), clock)
+}
+
+#[test]
+fn forged_forwarded_for_entries_left_of_a_port_suffixed_proxy_entry_share_one_lockout_key() {
+    let f = proxied_fixture(&["10.0.0.0/8"]);
+    let mut statuses = Vec::new();
+    for i in 0..30 {
+        let forged = format!("198.51.100.{i}, 203.0.113.50:54321");
+        statuses.push(glue_login(&f.engine, "10.1.2.3", &[forged.as_str()]).0);
+    }
+    assert_eq!(statuses[..9], [401; 9]);
+    assert_eq!(statuses[9..], [429; 21]);
+    let ips: std::collections::BTreeSet<_> = f
+        .engine
+        .audit_events(&AuditQuery::default())
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| e.client_ip)
+        .collect();
+    assert_eq!(
+        ips,
+        std::collections::BTreeSet::from(["203.0.113.50".to_owned()])
+    );
+}
+
+#[test]
+fn unparseable_right_most_forwarded_entry_makes_the_proxy_the_client_not_the_forged_entry() {
+    let f = proxied_fixture(&["10.0.0.1"]);
+    for (i, appended) in ["unknown", "", "_hidden", "[bad"].iter().enumerate() {
+        let header = format!("198.51.100.{i}, {appended}");
+        glue_login(&f.engine, "::ffff:10.0.0.1", &[header.as_str()]);
+    }
+    let ips: Vec<_> = f
+        .engine
+        .audit_events(&AuditQuery::default())
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| e.client_ip)
+        .collect();
+    assert_eq!(ips, vec!["10.0.0.1"; 4]);
+}
+
+#[test]
+fn forwarded_for_from_an_untrusted_peer_is_ignored_by_the_handler() {
+    let f = proxied_fixture(&["10.0.0.1"]);
+    glue_login(&f.engine, "192.0.2.44", &["198.51.100.1"]);
+    let f2 = proxied_fixture(&[]);
+    glue_login(&f2.engine, "192.0.2.45", &["198.51.100.1"]);
+    for (engine, ip) in [(&f.engine, "192.0.2.44"), (&f2.engine, "192.0.2.45")] {
+        let events = engine.audit_events(&AuditQuery::default()).unwrap();
+        assert_eq!(events[0].client_ip.as_deref(), Some(ip));
+    }
+}
+
+#[test]
+fn trusted_proxy_chain_in_several_header_lines_yields_the_right_most_untrusted_entry() {
+    let f = proxied_fixture(&["10.0.0.0/8", "2001:db8:ffff::/48"]);
+    glue_login(
+        &f.engine,
+        "10.9.9.9",
+        &["6.6.6.6, [2001:db8::7]:443", "10.0.0.5, 2001:db8:ffff::1"],
+    );
+    let events = f.engine.audit_events(&AuditQuery::default()).unwrap();
+    assert_eq!(events[0].client_ip.as_deref(), Some("2001:db8::7"));
+}

@@ -10,7 +10,8 @@ use agent_oauth_core::Error;
 /// change; new codes get new numbers.
 ///
 /// Codes 10 to 18 are the engine's refusals and carry a Glue error code and
-/// HTTP status (`ao_result_glue_code`, `ao_result_http_status`); 20 to 23 are
+/// HTTP status (`ao_result_glue_code`, `ao_result_http_status`); 19 is a
+/// login refused for overload (HTTP 503, no Glue code); 20 to 23 are
 /// failures of the engine or its host (HTTP 500, no Glue code); 1 to 5 are
 /// mistakes in the call itself.
 #[repr(u32)]
@@ -46,6 +47,10 @@ pub enum ao_result {
     RefreshFailed = 17,
     /// A value of the request is missing or malformed (Glue 901, HTTP 422).
     InvalidRequest = 18,
+    /// Too many password verifications running or waiting: the login was not
+    /// admitted (`password_pool` bounds) and nothing was counted or hashed.
+    /// HTTP 503 (answer with `Retry-After: 1`); no Glue code.
+    Overloaded = 19,
     /// The engine configuration is unusable (bad JSON, key, path, value).
     Config = 20,
     /// The engine database failed (I/O, corruption, lock timeout).
@@ -71,6 +76,7 @@ impl From<&Error> for ao_result {
             Error::ImpersonationFailed => ao_result::ImpersonationFailed,
             Error::RefreshFailed => ao_result::RefreshFailed,
             Error::InvalidRequest(_) => ao_result::InvalidRequest,
+            Error::Overloaded => ao_result::Overloaded,
             Error::Config(_) => ao_result::Config,
             Error::Storage(_) => ao_result::Storage,
             Error::Directory(_) => ao_result::Directory,
@@ -80,7 +86,7 @@ impl From<&Error> for ao_result {
 }
 
 /// Every code, in number order.
-const ALL_RESULTS: [ao_result; 20] = [
+const ALL_RESULTS: [ao_result; 21] = [
     ao_result::Ok,
     ao_result::NullArgument,
     ao_result::InvalidUtf8,
@@ -96,6 +102,7 @@ const ALL_RESULTS: [ao_result; 20] = [
     ao_result::ImpersonationFailed,
     ao_result::RefreshFailed,
     ao_result::InvalidRequest,
+    ao_result::Overloaded,
     ao_result::Config,
     ao_result::Storage,
     ao_result::Directory,
@@ -116,6 +123,7 @@ impl ao_result {
             ao_result::ImpersonationFailed => Error::ImpersonationFailed,
             ao_result::RefreshFailed => Error::RefreshFailed,
             ao_result::InvalidRequest => Error::InvalidRequest(String::new()),
+            ao_result::Overloaded => Error::Overloaded,
             ao_result::Config => Error::Config(String::new()),
             ao_result::Directory => Error::Directory(String::new()),
             ao_result::Internal => Error::Internal(String::new()),
@@ -141,6 +149,7 @@ impl ao_result {
             ao_result::ImpersonationFailed => "AO_RESULT_IMPERSONATION_FAILED\0",
             ao_result::RefreshFailed => "AO_RESULT_REFRESH_FAILED\0",
             ao_result::InvalidRequest => "AO_RESULT_INVALID_REQUEST\0",
+            ao_result::Overloaded => "AO_RESULT_OVERLOADED\0",
             ao_result::Config => "AO_RESULT_CONFIG\0",
             ao_result::Storage => "AO_RESULT_STORAGE\0",
             ao_result::Directory => "AO_RESULT_DIRECTORY\0",
@@ -176,7 +185,8 @@ pub extern "C" fn ao_result_glue_code(result: u32) -> *const c_char {
 }
 
 /// The HTTP status that Glue answers for a result: 200 for `AO_RESULT_OK`,
-/// the refusal's status for codes 10 to 18, and 500 for everything else
+/// the refusal's status for codes 10 to 18, 503 for `AO_RESULT_OVERLOADED`,
+/// and 500 for everything else
 /// (a failed call is the host's or the library's fault, not the client's).
 #[unsafe(no_mangle)]
 pub extern "C" fn ao_result_http_status(result: u32) -> u16 {
@@ -310,7 +320,7 @@ mod tests {
         assert_eq!(
             numbers,
             [
-                0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22, 23, 99
+                0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 99
             ]
         );
     }

@@ -31,6 +31,7 @@ fn result_codes_carry_the_cores_glue_codes_and_statuses() {
         (ao_result::ImpersonationFailed, Some("4104"), 401),
         (ao_result::RefreshFailed, Some("004"), 401),
         (ao_result::InvalidRequest, Some("901"), 422),
+        (ao_result::Overloaded, None, 503),
         (ao_result::Config, None, 500),
         (ao_result::Storage, None, 500),
         (ao_result::Directory, None, 500),

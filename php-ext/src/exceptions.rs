@@ -42,6 +42,7 @@ pub enum Class {
     Configuration,
     Internal,
     Directory,
+    Overloaded,
 }
 
 /// Name, parent, default Glue code and default HTTP status of each class.
@@ -53,7 +54,7 @@ struct Spec {
     status: i64,
 }
 
-const SPECS: [Spec; 11] = [
+const SPECS: [Spec; 12] = [
     spec(Class::Base, "Exception", None, None, 500),
     spec(
         Class::AuthenticationFailed,
@@ -124,6 +125,13 @@ const SPECS: [Spec; 11] = [
         Some(Class::Internal),
         None,
         500,
+    ),
+    spec(
+        Class::Overloaded,
+        "OverloadedException",
+        Some(Class::Base),
+        None,
+        503,
     ),
 ];
 
@@ -276,6 +284,7 @@ fn registration_of(class: Class) -> fn(&'static mut ClassEntry, ArgInfoTables) {
         Class::Configuration => registration!(Class::Configuration),
         Class::Internal => registration!(Class::Internal),
         Class::Directory => registration!(Class::Directory),
+        Class::Overloaded => registration!(Class::Overloaded),
     }
 }
 
@@ -366,6 +375,7 @@ fn class_of(error: &Error) -> Class {
         Error::InvalidRequest(_) => Class::InvalidRequest,
         Error::Config(_) => Class::Configuration,
         Error::Directory(_) => Class::Directory,
+        Error::Overloaded => Class::Overloaded,
         _ => Class::Internal,
     }
 }

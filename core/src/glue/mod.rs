@@ -24,6 +24,18 @@ impl Engine {
         if request.body.len() > self.config().glue_max_body_bytes {
             return response::too_large();
         }
+        let client_ip = self.client_address(
+            request.client_ip,
+            request
+                .headers
+                .iter()
+                .filter(|(name, _)| name.eq_ignore_ascii_case("x-forwarded-for"))
+                .map(|(_, value)| *value),
+        );
+        let request = &GlueRequest {
+            client_ip: &client_ip,
+            ..*request
+        };
         let method = request.method.to_ascii_uppercase();
         match (method.as_str(), request.path) {
             ("POST", "/agent-access-tokens") => resources::agent_access_tokens(self, request),

@@ -15,7 +15,10 @@ pub struct GlueRequest<'a> {
     pub headers: &'a [(&'a str, &'a str)],
     /// The raw body.
     pub body: &'a [u8],
-    /// The client's IP address (lockout key and audit).
+    /// The address of the peer the transport received the request from
+    /// (`REMOTE_ADDR`). The handler takes the client's address from it and,
+    /// when it is one of `trusted_proxies`, from `X-Forwarded-For` (D29);
+    /// that address keys the lockout and goes into the audit log.
     pub client_ip: &'a str,
 }
 
