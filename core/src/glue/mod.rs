@@ -10,7 +10,9 @@ mod resources;
 mod response;
 
 pub use request::GlueRequest;
-pub use response::{GlueResponse, internal_error, too_large as body_too_large};
+pub use response::{
+    GlueResponse, internal_error, post_data_invalid, request_timeout, too_large as body_too_large,
+};
 
 use crate::engine::Engine;
 
@@ -19,7 +21,9 @@ pub const JSON_API: &str = "application/vnd.api+json";
 
 impl Engine {
     /// Answers one Glue request. Never fails: every problem becomes the
-    /// response Spryker would send (an internal failure is a plain-text 500).
+    /// response Spryker would send. Every error is JSON:API except D14's
+    /// plain-text pagination 400; an internal failure is a generic 500 whose
+    /// cause is in [`GlueResponse::cause`] for the transport's log.
     pub fn handle_glue(&self, request: &GlueRequest<'_>) -> GlueResponse {
         if request.body.len() > self.config().glue_max_body_bytes {
             return response::too_large();

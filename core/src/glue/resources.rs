@@ -111,7 +111,11 @@ pub(super) fn customer_search(engine: &Engine, request: &GlueRequest<'_>) -> Glu
     let mut links = Map::new();
     links.insert("self".into(), self_link.clone().into());
     if page.total > 0 {
-        let (offset, limit, total) = (u64::from(query.offset), u64::from(query.limit), page.total);
+        let (limit, total) = (u64::from(query.limit), page.total);
+        // The directory pages with a u32 offset (clamped for huge offsets,
+        // which find nothing anyway); the links keep the requested offset,
+        // rounded down to a page boundary as the search rounds it (D14).
+        let offset = paging.map_or(0, |(o, _)| o - o % limit);
         // Other parameters keep their raw form; paging is appended as Spryker does.
         let others: String = request
             .query
@@ -137,8 +141,8 @@ pub(super) fn customer_search(engine: &Engine, request: &GlueRequest<'_>) -> Glu
                 page_link(offset.saturating_sub(limit)).into(),
             );
         }
-        if offset + limit < total {
-            links.insert("next".into(), page_link(offset + limit).into());
+        if let Some(next) = offset.checked_add(limit).filter(|&n| n < total) {
+            links.insert("next".into(), page_link(next).into());
         }
     }
     response::ok(&json!({

@@ -16,6 +16,10 @@ pub struct GlueResponse {
     pub headers: Vec<(&'static str, String)>,
     /// The body; empty for 204.
     pub body: Vec<u8>,
+    /// Why an internal failure happened, for the transport's log; never sent
+    /// to the client. Filled from the engine error's message, which never
+    /// holds a password, token or hash.
+    pub cause: Option<String>,
 }
 
 impl GlueResponse {
@@ -32,6 +36,7 @@ impl GlueResponse {
             status,
             headers: vec![("Content-Type", JSON_API.to_owned())],
             body: serde_json::to_vec(body).expect("JSON into memory"),
+            cause: None,
         }
     }
 
@@ -68,6 +73,7 @@ pub(super) fn no_content() -> GlueResponse {
         status: 204,
         headers: Vec::new(),
         body: Vec::new(),
+        cause: None,
     }
 }
 
@@ -80,13 +86,30 @@ pub(super) fn plain_json(body: &impl serde::Serialize, cache: &'static str) -> G
             ("Cache-Control", cache.to_owned()),
         ],
         body: serde_json::to_vec(body).expect("JSON into memory"),
+        cause: None,
     }
 }
 
-/// An engine error as Spryker renders it; internal failures as plain-text 500.
+/// An engine error as Spryker renders it. An internal failure is the generic
+/// JSON:API 500 with the error's message kept as the cause for the log; an
+/// error without a Glue code that is not internal (overload, D28) names its
+/// message and status, `detail` first, as Glue's own validation errors do.
 pub(super) fn error(e: &Error) -> GlueResponse {
+    if e.is_internal() {
+        let mut response = internal_error();
+        response.cause = Some(e.to_string());
+        return response;
+    }
     let Some(code) = e.glue_code() else {
-        return internal_error();
+        let status = e.http_status();
+        let response = GlueResponse::json_api(
+            status,
+            &json!({"errors": [{"detail": e.to_string(), "status": status}]}),
+        );
+        return match e {
+            Error::Overloaded => response.with_header("Retry-After", "1"),
+            _ => response,
+        };
     };
     let status = e.http_status();
     // The key order follows the Spryker class that raises each error.
@@ -121,8 +144,9 @@ pub(super) fn error(e: &Error) -> GlueResponse {
     response
 }
 
-/// 400 "Post data is invalid." (malformed JSON, no attributes).
-pub(super) fn post_data_invalid() -> GlueResponse {
+/// 400 "Post data is invalid." (malformed JSON, no attributes); transports
+/// answer with it when a body cannot be read (a malformed chunked encoding).
+pub fn post_data_invalid() -> GlueResponse {
     GlueResponse::json_api(
         400,
         &json!({"errors": [{"detail": "Post data is invalid.", "status": 400}]}),
@@ -154,19 +178,33 @@ pub fn too_large() -> GlueResponse {
     )
 }
 
+/// 408 for a body that did not arrive within the transport's time limit.
+pub fn request_timeout() -> GlueResponse {
+    GlueResponse::json_api(
+        408,
+        &json!({"errors": [{"status": 408, "detail": "Request Timeout"}]}),
+    )
+}
+
 /// A plain-text answer, as Glue's HTTP validators send (pagination errors).
 pub(super) fn plain_text(status: u16, text: &str) -> GlueResponse {
     GlueResponse {
         status,
         headers: vec![("Content-Type", "text/plain; charset=utf-8".to_owned())],
         body: text.as_bytes().to_vec(),
+        cause: None,
     }
 }
 
-/// Spryker's answer to an uncaught exception: plain-text 500. Transports
-/// answer with it when the handler itself could not run.
+/// 500 for any internal failure, as JSON:API with the framework errors' key
+/// order (`status`, `detail`, as 404 and 413) and no detail of the cause,
+/// which goes to [`GlueResponse::cause`] instead. Transports answer with it
+/// when the handler itself could not run (a panic), setting the cause.
 pub fn internal_error() -> GlueResponse {
-    plain_text(500, "Internal Server Error")
+    GlueResponse::json_api(
+        500,
+        &json!({"errors": [{"status": 500, "detail": "Internal Server Error"}]}),
+    )
 }
 
 /// 400 with an RFC 6749 error object (introspection without `token`).
@@ -178,6 +216,7 @@ pub(super) fn oauth_error(status: u16, error: &str) -> GlueResponse {
             ("Cache-Control", "no-store".to_owned()),
         ],
         body: serde_json::to_vec(&json!({"error": error})).expect("JSON into memory"),
+        cause: None,
     }
 }
 
@@ -187,4 +226,69 @@ pub(super) fn resource_id_missing() -> GlueResponse {
         400,
         &json!({"errors": [{"detail": "Resource id is not specified.", "status": 400}]}),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(response: &GlueResponse) -> &str {
+        std::str::from_utf8(&response.body).expect("UTF-8")
+    }
+
+    #[test]
+    fn internal_errors_are_a_generic_json_api_500_with_the_cause_kept_aside() {
+        for e in [
+            Error::Internal("random source failed".into()),
+            Error::Config("bad ttl".into()),
+            Error::Directory("host lookup failed".into()),
+        ] {
+            let response = error(&e);
+            assert_eq!(response.status, 500);
+            assert_eq!(
+                response.headers,
+                vec![("Content-Type", JSON_API.to_owned())]
+            );
+            assert_eq!(
+                body(&response),
+                r#"{"errors":[{"status":500,"detail":"Internal Server Error"}]}"#
+            );
+            assert_eq!(response.cause, Some(e.to_string()));
+        }
+    }
+
+    #[test]
+    fn overload_is_503_detail_first_with_retry_after_1() {
+        let response = error(&Error::Overloaded);
+        assert_eq!(
+            (response.status, body(&response)),
+            (
+                503,
+                r#"{"errors":[{"detail":"Too many requests in progress. Please try again.","status":503}]}"#
+            )
+        );
+        assert_eq!(
+            response.headers,
+            vec![
+                ("Content-Type", JSON_API.to_owned()),
+                ("Retry-After", "1".to_owned())
+            ]
+        );
+        assert_eq!(response.cause, None);
+    }
+
+    #[test]
+    fn request_errors_carry_no_cause() {
+        for e in [
+            Error::AuthenticationFailed,
+            Error::TooManyAttempts { retry_after: 60 },
+            Error::InvalidAccessToken,
+            Error::MissingAccessToken,
+            Error::InvalidRequest("refreshToken => This value should not be blank.".into()),
+        ] {
+            let response = error(&e);
+            assert_eq!(response.header("content-type"), Some(JSON_API), "{e:?}");
+            assert_eq!(response.cause, None, "{e:?}");
+        }
+    }
 }

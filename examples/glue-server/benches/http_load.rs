@@ -73,6 +73,7 @@ fn main() {
     runtime.spawn(http::serve(
         listener,
         http::router(engine.clone(), &http::Options::default()),
+        http::Limits::default(),
     ));
 
     println!(

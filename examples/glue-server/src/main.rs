@@ -4,6 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use agent_oauth_core::audit::AuditQuery;
 use agent_oauth_core::directory::{AgentStatus, Customer};
@@ -58,6 +59,41 @@ enum Command {
         /// Believe X-Forwarded-For from this proxy address (repeatable).
         #[arg(long = "trusted-proxy")]
         trusted_proxies: Vec<IpAddr>,
+        /// Seconds a client has to send a request head, counted from the connection's
+        /// accept or from the first byte of a later request; then the connection is closed.
+        #[arg(
+            long,
+            value_name = "SECONDS",
+            default_value_t = http::DEFAULT_HEADER_TIMEOUT,
+            value_parser = clap::value_parser!(u64).range(1..)
+        )]
+        header_timeout: u64,
+        /// Seconds a request body has to arrive after its head; then 408 and the
+        /// connection is closed.
+        #[arg(
+            long,
+            value_name = "SECONDS",
+            default_value_t = http::DEFAULT_BODY_TIMEOUT,
+            value_parser = clap::value_parser!(u64).range(1..)
+        )]
+        body_timeout: u64,
+        /// Seconds a kept-alive connection may wait for its next request; then it is closed.
+        #[arg(
+            long,
+            value_name = "SECONDS",
+            default_value_t = http::DEFAULT_IDLE_TIMEOUT,
+            value_parser = clap::value_parser!(u64).range(1..)
+        )]
+        idle_timeout: u64,
+        /// Connections served at once; beyond it new connections wait in the listen
+        /// backlog and are accepted as others close.
+        #[arg(
+            long,
+            value_name = "N",
+            default_value_t = http::DEFAULT_MAX_CONNECTIONS,
+            value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
+        )]
+        max_connections: usize,
     },
     /// Create the database schema, the scopes and the default client.
     Init,
@@ -178,6 +214,10 @@ fn run(cli: Cli) -> Result<()> {
             demo,
             cors_origins,
             trusted_proxies,
+            header_timeout,
+            body_timeout,
+            idle_timeout,
+            max_connections,
         } => serve(
             &paths,
             listen,
@@ -186,6 +226,12 @@ fn run(cli: Cli) -> Result<()> {
             http::Options {
                 cors_origins,
                 trusted_proxies,
+                body_timeout: Duration::from_secs(body_timeout),
+            },
+            http::Limits {
+                header_timeout: Duration::from_secs(header_timeout),
+                idle_timeout: Duration::from_secs(idle_timeout),
+                max_connections,
             },
         ),
         Command::Init => {
@@ -257,6 +303,7 @@ fn serve(
     base_url: Option<String>,
     demo: bool,
     options: http::Options,
+    limits: http::Limits,
 ) -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -284,7 +331,7 @@ fn serve(
         println!("listening on http://{local}");
         use std::io::Write;
         let _ = std::io::stdout().flush();
-        http::serve(listener, http::router(engine, &options))
+        http::serve(listener, http::router(engine, &options), limits)
             .await
             .map_err(|e| Error::Internal(e.to_string()))
     })
