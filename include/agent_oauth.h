@@ -639,7 +639,7 @@ void ao_string_free(char *s);
  *   `body_len` is 0).
  *
  * Every outcome of the request, including refusals and internal failures
- * (a plain-text 500), is a response: the result is `AO_RESULT_OK` whenever a
+ * (a JSON:API 500), is a response: the result is `AO_RESULT_OK` whenever a
  * response was written to `*out`. Other codes mean the call itself was
  * wrong (NULL or non-UTF-8 arguments) or, for `AO_RESULT_PANIC`, a bug in
  * the library.

@@ -292,7 +292,7 @@ fn failing_or_malformed_callbacks_are_directory_errors_never_4101() {
             let bytes = ao_glue_response_body(out, &mut len);
             assert_eq!(
                 std::slice::from_raw_parts(bytes, len),
-                b"Internal Server Error"
+                br#"{"errors":[{"status":500,"detail":"Internal Server Error"}]}"#
             );
             ao_glue_response_free(out);
         }

@@ -129,13 +129,16 @@ final class DirectoryCallablesTest extends TestCase
         $engine->clearDirectories();
         self::assertSame('Bearer', $engine->agentLogin(AGENT, PASSWORD, '10.9.9.9')['token_type']);
 
-        // In the Glue handler, the same failure is a plain-text 500.
+        // In the Glue handler, the same failure is a JSON:API 500.
         $engine->setAgentDirectory(static function (): array {
             throw new \LogicException('down');
         });
         $response = $engine->handleGlueRequest('POST', '/agent-access-tokens', '', [],
             self::body('agent-access-tokens', ['username' => AGENT, 'password' => PASSWORD]), IP);
-        self::assertSame([500, 'Internal Server Error'], [$response['status'], $response['body']]);
+        self::assertSame(
+            [500, '{"errors":[{"status":500,"detail":"Internal Server Error"}]}'],
+            [$response['status'], $response['body']]
+        );
     }
 
     public function testACustomerCallableThatThrowsFailsImpersonation(): void

@@ -5,7 +5,7 @@
 
 use std::future::Future;
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -57,8 +57,6 @@ pub struct Options {
     /// Origins allowed to call from a browser; `X-Agent-Authorization` is
     /// among the allowed headers (D13).
     pub cors_origins: Vec<String>,
-    /// Proxies whose `X-Forwarded-For` is believed (D17).
-    pub trusted_proxies: Vec<IpAddr>,
     /// How long a request body may take to arrive once its head has; past
     /// it the answer is 408 and the connection is closed. Default
     /// [`DEFAULT_BODY_TIMEOUT`] seconds.
@@ -69,7 +67,6 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             cors_origins: Vec::new(),
-            trusted_proxies: Vec::new(),
             body_timeout: Duration::from_secs(DEFAULT_BODY_TIMEOUT),
         }
     }
@@ -109,7 +106,6 @@ impl Default for Limits {
 #[derive(Clone)]
 struct AppState {
     engine: Engine,
-    trusted_proxies: Arc<Vec<IpAddr>>,
     body_timeout: Duration,
 }
 
@@ -117,7 +113,6 @@ struct AppState {
 pub fn router(engine: Engine, options: &Options) -> Router {
     let state = AppState {
         engine,
-        trusted_proxies: Arc::new(options.trusted_proxies.clone()),
         body_timeout: options.body_timeout,
     };
     let router = Router::new()
@@ -504,7 +499,8 @@ async fn handle(State(state): State<AppState>, request: Request<Body>) -> Respon
             response
         }
         (Ok(body), Some(peer)) => {
-            let client_ip = client_ip(peer, &parts.headers, &state.trusted_proxies).to_string();
+            // The peer as seen; the handler applies the trusted-proxy rule (D29).
+            let client_ip = peer.to_string();
             let query = parts.uri.query().unwrap_or_default().to_owned();
             // A value that is not UTF-8 is passed on (lossily), not dropped:
             // a present but broken Authorization header is invalid (001,
@@ -605,24 +601,4 @@ pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
         .map(|(i, s)| if secret(i, s) { "{refreshToken}" } else { s })
         .collect();
     std::borrow::Cow::Owned(masked.join("/"))
-}
-
-/// The client's address: the socket peer, unless the peer is a trusted
-/// proxy; then the right-most `X-Forwarded-For` entry that is not (D17).
-pub fn client_ip(peer: IpAddr, headers: &axum::http::HeaderMap, trusted: &[IpAddr]) -> IpAddr {
-    if !trusted.contains(&peer) {
-        return peer;
-    }
-    let forwarded = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|entry| entry.trim().parse::<IpAddr>().ok())
-        .collect::<Vec<_>>();
-    forwarded
-        .into_iter()
-        .rev()
-        .find(|ip| !trusted.contains(ip))
-        .unwrap_or(peer)
 }

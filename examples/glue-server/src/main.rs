@@ -1,7 +1,7 @@
 //! `agent-oauth-server`: a Glue-compatible HTTP front for agent-oauth on an
 //! embedded SQLite database, with the admin commands shop operators need.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -56,9 +56,9 @@ enum Command {
         /// Allow browser calls from this origin (repeatable); X-Agent-Authorization is allowed.
         #[arg(long = "cors-origin")]
         cors_origins: Vec<String>,
-        /// Believe X-Forwarded-For from this proxy address (repeatable).
+        /// Believe X-Forwarded-For from this proxy: an address or CIDR range (repeatable; joins the config file's trusted_proxies).
         #[arg(long = "trusted-proxy")]
-        trusted_proxies: Vec<IpAddr>,
+        trusted_proxies: Vec<String>,
         /// Seconds a client has to send a request head, counted from the connection's
         /// accept or from the first byte of a later request; then the connection is closed.
         #[arg(
@@ -111,6 +111,9 @@ enum Command {
         /// Seconds to keep expired families (default: none).
         #[arg(long, default_value_t = 0)]
         retention: u64,
+        /// Also delete audit events older than this many seconds (default: keep every event).
+        #[arg(long)]
+        audit_retention: Option<u64>,
     },
     /// Show audit events, oldest first.
     Audit {
@@ -223,9 +226,9 @@ fn run(cli: Cli) -> Result<()> {
             listen,
             base_url,
             demo,
+            &trusted_proxies,
             http::Options {
                 cors_origins,
-                trusted_proxies,
                 body_timeout: Duration::from_secs(body_timeout),
             },
             http::Limits {
@@ -259,9 +262,17 @@ fn run(cli: Cli) -> Result<()> {
             print!("{}", engine.public_key_pem());
             Ok(())
         }
-        Command::PurgeExpired { retention } => {
-            let removed = paths.engine(None)?.purge_expired(retention)?;
-            println!("removed {removed} expired refresh token(s)");
+        Command::PurgeExpired {
+            retention,
+            audit_retention,
+        } => {
+            let engine = paths.engine(None)?;
+            let removed = engine.purge_expired(retention)?;
+            println!("removed {removed} expired refresh token(s) and the ended lockout counters");
+            if let Some(keep) = audit_retention {
+                let removed = engine.purge_audit(keep)?;
+                println!("removed {removed} audit event(s) older than {keep} s");
+            }
             Ok(())
         }
         Command::Audit {
@@ -302,6 +313,7 @@ fn serve(
     listen: SocketAddr,
     base_url: Option<String>,
     demo: bool,
+    trusted_proxies: &[String],
     options: http::Options,
     limits: http::Limits,
 ) -> Result<()> {
@@ -321,7 +333,7 @@ fn serve(
             .local_addr()
             .map_err(|e| Error::Internal(e.to_string()))?;
         let base_url = base_url.unwrap_or_else(|| format!("http://{local}"));
-        let engine = paths.engine(Some(&base_url))?;
+        let engine = paths.serving_engine(&base_url, trusted_proxies)?;
         if demo {
             admin::seed_demo(&engine)?;
             eprintln!("demo data: agent admin@spryker.com / change123, customers DE--1 .. DE--6");

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use agent_oauth_core::client_ip::TrustedProxies;
 use agent_oauth_core::token::{SigningKey, generate_private_key_pem};
 use agent_oauth_core::{Config, Engine, Error, Result};
 
@@ -128,13 +129,47 @@ impl Paths {
         Ok((old.kid().to_owned(), new.kid().to_owned()))
     }
 
-    /// Builds the engine and makes sure scopes and the default client exist.
+    /// Builds the engine for the admin commands and makes sure scopes and
+    /// the default client exist.
     pub fn engine(&self, base_url: Option<&str>) -> Result<Engine> {
+        self.engine_with(|config| {
+            if let Some(base) = base_url {
+                config.glue_base_url = base.trim_end_matches('/').to_owned();
+            }
+        })
+    }
+
+    /// Builds the serving engine: links start at `base_url`, the
+    /// `--trusted-proxy` entries join the file's `trusted_proxies`, and the
+    /// password verifiers keep their argon2 working memory (a server runs a
+    /// fixed pool of them; D28) unless the file's `password_pool` says
+    /// otherwise.
+    pub fn serving_engine(&self, base_url: &str, trusted_proxies: &[String]) -> Result<Engine> {
+        let names_pool = match &self.config {
+            Some(path) => text_names_key(&read(path)?, "password_pool"),
+            None => false,
+        };
+        let mut trusted = Ok(());
+        let engine = self.engine_with(|config| {
+            config.glue_base_url = base_url.trim_end_matches('/').to_owned();
+            if !names_pool {
+                config.password_pool.keep_memory = true;
+            }
+            let mut entries: Vec<String> = config.trusted_proxies.clone().into();
+            entries.extend(trusted_proxies.iter().cloned());
+            match TrustedProxies::parse(entries) {
+                Ok(parsed) => config.trusted_proxies = parsed,
+                Err(e) => trusted = Err(e),
+            }
+        });
+        trusted?;
+        engine
+    }
+
+    fn engine_with(&self, adjust: impl FnOnce(&mut Config)) -> Result<Engine> {
         let now = agent_oauth_core::clock::Clock::now(&agent_oauth_core::clock::SystemClock);
         let mut config = self.config(now)?;
-        if let Some(base) = base_url {
-            config.glue_base_url = base.trim_end_matches('/').to_owned();
-        }
+        adjust(&mut config);
         let engine = Engine::builder().config(config).build()?;
         engine.install_scopes()?;
         engine.install_default_client()?;
