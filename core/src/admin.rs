@@ -6,7 +6,7 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::password;
 use crate::scope;
-use crate::store::sqlite::Client;
+use crate::store::Client;
 
 impl Engine {
     /// Adds an agent with a password (hashed with argon2id). Returns its id.
@@ -33,7 +33,7 @@ impl Engine {
         }
         let hash = self.inner.hasher.hash(password.as_bytes())?;
         self.inner
-            .db
+            .store
             .insert_agent(id, username, &hash, status, self.now())
     }
 
@@ -53,7 +53,7 @@ impl Engine {
             ));
         }
         self.inner
-            .db
+            .store
             .insert_agent(Some(id), username, password_hash, status, self.now())
     }
 
@@ -67,7 +67,7 @@ impl Engine {
     pub fn set_agent_status(&self, agent_id: i64, status: AgentStatus) -> Result<bool> {
         let found = self
             .inner
-            .db
+            .store
             .set_agent_status(agent_id, status, self.now())?
             || self.inner.host_agents;
         if found && status != AgentStatus::Active {
@@ -85,7 +85,7 @@ impl Engine {
             )));
         }
         let hash = self.inner.hasher.hash(password.as_bytes())?;
-        self.inner.db.set_agent_password_hash(agent_id, &hash)
+        self.inner.store.set_agent_password_hash(agent_id, &hash)
     }
 
     /// Adds or replaces (by `id_customer`) a customer in the engine database.
@@ -95,7 +95,7 @@ impl Engine {
                 "customer_reference must not be empty".into(),
             ));
         }
-        self.inner.db.upsert_customer(customer)
+        self.inner.store.upsert_customer(customer)
     }
 
     /// The customer with this reference, from the configured directory.
@@ -113,15 +113,15 @@ impl Engine {
     /// where missing (Spryker's `AgentOauthScopeInstallerPlugin` and
     /// `OauthCustomerScopeInstallerPlugin`). Idempotent; returns those added.
     pub fn install_scopes(&self) -> Result<Vec<String>> {
-        self.inner.db.install_scopes(&scope::ALL)
+        self.inner.store.install_scopes(&scope::ALL)
     }
 
     /// Installs the configured client (`frontend` by default) as a public
     /// client when it is missing. Idempotent.
     pub fn install_default_client(&self) -> Result<()> {
         let id = &self.inner.config.client_id;
-        if self.inner.db.find_client(id)?.is_none() {
-            self.inner.db.upsert_client(&Client {
+        if self.inner.store.find_client(id)?.is_none() {
+            self.inner.store.upsert_client(&Client {
                 identifier: id.clone(),
                 name: "Customer client".into(),
                 is_confidential: false,
@@ -140,7 +140,7 @@ impl Engine {
             ));
         }
         let hash = self.inner.hasher.hash(secret.as_bytes())?;
-        self.inner.db.upsert_client(&Client {
+        self.inner.store.upsert_client(&Client {
             identifier: identifier.to_owned(),
             name: name.to_owned(),
             is_confidential: true,
@@ -150,7 +150,7 @@ impl Engine {
 
     /// True when `identifier` is a confidential client and `secret` its secret.
     pub fn authenticate_client(&self, identifier: &str, secret: &str) -> Result<bool> {
-        let client = self.inner.db.find_client(identifier)?;
+        let client = self.inner.store.find_client(identifier)?;
         Ok(
             match client.and_then(|c| c.secret_hash.filter(|_| c.is_confidential)) {
                 Some(hash) => self.inner.hasher.verify(secret.as_bytes(), &hash),

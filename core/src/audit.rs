@@ -109,6 +109,9 @@ impl AuditEvent {
     }
 }
 
+/// The events an audit query answers when it sets no limit.
+pub const DEFAULT_QUERY_LIMIT: u32 = 1000;
+
 /// Longest text the engine writes into an audit field from a request
 /// (username, customer reference, client IP), in bytes: a hostile client
 /// cannot grow the log by sending long values.
@@ -139,6 +142,7 @@ pub struct AuditQuery {
     pub from: Option<i64>,
     /// Only events before this time (Unix seconds).
     pub to: Option<i64>,
-    /// At most this many events, oldest first; 0 means 1000.
+    /// At most this many events, oldest first; 0 means
+    /// [`DEFAULT_QUERY_LIMIT`] (the engine resolves it; stores never see 0).
     pub limit: u32,
 }

@@ -17,6 +17,13 @@ pub struct Config {
     /// SQLite database file, created if missing; `:memory:` for a private
     /// in-memory database. Default `agent-oauth.db`.
     pub database_path: String,
+    /// The store by URL (D26): a path, `sqlite://PATH` or `:memory:` for
+    /// SQLite. When set it wins over `database_path`, which is its shorthand.
+    /// Default unset.
+    pub database_url: Option<String>,
+    /// Prefix of the engine's table names on a shared database server, so
+    /// they can live beside the shop's `spy_*` tables. Default `agent_oauth_`.
+    pub table_prefix: String,
     /// The RSA private key (PEM, PKCS#1 or PKCS#8, at least 2048 bits) that
     /// signs tokens: normally the shop's existing OAuth key (D1).
     /// Never serialized: a configuration written out (logs, caches, the PHP
@@ -67,6 +74,8 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             database_path: "agent-oauth.db".into(),
+            database_url: None,
+            table_prefix: "agent_oauth_".into(),
             private_key_pem: None,
             private_key_path: None,
             previous_public_keys_pem: Vec::new(),
@@ -93,6 +102,11 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("database_path", &self.database_path)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(crate::store::redact_url),
+            )
+            .field("table_prefix", &self.table_prefix)
             .field(
                 "private_key_pem",
                 &self.private_key_pem.as_ref().map(|_| "[redacted]"),
@@ -166,10 +180,25 @@ impl Config {
                 "password_pool.queue_wait_ms must be at most an hour".into(),
             ));
         }
-        if self.database_path.is_empty() {
+        if self.database_url().is_empty() {
             return Err(Error::Config("database_path must not be empty".into()));
         }
+        let prefix_ok = self.table_prefix.len() <= 32
+            && self
+                .table_prefix
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !prefix_ok {
+            return Err(Error::Config(
+                "table_prefix must be at most 32 characters of a-z, 0-9 and _".into(),
+            ));
+        }
         Ok(())
+    }
+
+    /// The URL of the store: `database_url`, else `database_path`.
+    pub fn database_url(&self) -> &str {
+        self.database_url.as_deref().unwrap_or(&self.database_path)
     }
 
     /// The private key PEM, from `private_key_pem` or `private_key_path`.

@@ -38,6 +38,12 @@ impl AgentStatus {
             _ => None,
         }
     }
+
+    /// The status a store row holds, for every backend alike: an unknown
+    /// value (a hand-edited row, a newer schema) fails closed as blocked.
+    pub fn from_stored(s: &str) -> Self {
+        Self::parse(s).unwrap_or(AgentStatus::Blocked)
+    }
 }
 
 /// A support agent. JSON shape (D19): `{id, username, password_hash, status}`.

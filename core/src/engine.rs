@@ -20,8 +20,7 @@ use crate::error::{Error, Result};
 use crate::grant::{self, Grant};
 use crate::password::{Argon2Hasher, PasswordHasher};
 use crate::random::{OsRandom, RandomSource};
-use crate::store::sqlite::SqliteStore;
-use crate::store::{AuditStore, LockoutStore, RefreshTokenRow, SessionKind, TokenStore};
+use crate::store::{self, RefreshTokenRow, SessionKind, Store};
 use crate::token::{
     self, AccessClaims, ActorRef, IssuedClaims, SigningKey, TokenKind, Validation, VerifyingKey,
 };
@@ -84,6 +83,7 @@ pub struct EngineBuilder {
     hasher: Option<Arc<dyn PasswordHasher>>,
     agents: Option<Arc<dyn AgentDirectory>>,
     customers: Option<Arc<dyn CustomerDirectory>>,
+    store: Option<Arc<dyn Store>>,
 }
 
 impl Default for EngineBuilder {
@@ -95,6 +95,7 @@ impl Default for EngineBuilder {
             hasher: None,
             agents: None,
             customers: None,
+            store: None,
         }
     }
 }
@@ -202,6 +203,13 @@ impl EngineBuilder {
         self
     }
 
+    /// Keeps every engine table in `store` instead of the one
+    /// `database_url` names (a host that brings its own storage).
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
     /// Finds agents in the host's own tables instead of the engine database.
     pub fn agent_directory(mut self, agents: Arc<dyn AgentDirectory>) -> Self {
         self.agents = Some(agents);
@@ -231,11 +239,16 @@ impl EngineBuilder {
             .filter(|k| k.kid() != signing.kid())
             .collect();
         let admission = Admission::new(&config.password_pool);
-        let db = Arc::new(SqliteStore::open(
-            &config.database_path,
-            config.pool_size,
-            Duration::from_millis(config.busy_timeout_ms),
-        )?);
+        let db = match self.store {
+            Some(store) => store,
+            None => store::open(
+                config.database_url(),
+                store::OpenOptions {
+                    pool_size: config.pool_size,
+                    busy_timeout: Duration::from_millis(config.busy_timeout_ms),
+                },
+            )?,
+        };
         let hasher = match self.hasher {
             Some(h) => h,
             None => {
@@ -261,10 +274,7 @@ impl EngineBuilder {
                 host_agents: self.agents.is_some(),
                 agents: self.agents.unwrap_or_else(|| db.clone()),
                 customers: self.customers.unwrap_or_else(|| db.clone()),
-                tokens: db.clone(),
-                audit: db.clone(),
-                lockout: db.clone(),
-                db,
+                store: db,
                 config,
                 signing,
                 previous,
@@ -305,12 +315,12 @@ pub(crate) struct Inner {
     pub signing: SigningKey,
     pub previous: Vec<VerifyingKey>,
     pub validation: Validation,
-    pub db: Arc<SqliteStore>,
+    /// Every table of the engine.
+    pub store: Arc<dyn Store>,
+    /// Where agents are looked up: the store, or a host directory.
     pub agents: Arc<dyn AgentDirectory>,
+    /// Where customers are looked up: the store, or a host directory.
     pub customers: Arc<dyn CustomerDirectory>,
-    pub tokens: Arc<dyn TokenStore>,
-    pub audit: Arc<dyn AuditStore>,
-    pub lockout: Arc<dyn LockoutStore>,
     pub hasher: Arc<dyn PasswordHasher>,
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn RandomSource>,
@@ -353,9 +363,11 @@ impl Engine {
         &self.inner.config
     }
 
-    /// The built-in SQLite store, for administration and installers.
-    pub fn store(&self) -> &SqliteStore {
-        &self.inner.db
+    /// Every table of the engine, behind the storage contract (for
+    /// installers, administration, and host directories that fall back to
+    /// the engine's own tables). `describe()` names the backend for logs.
+    pub fn store(&self) -> &dyn Store {
+        self.inner.store.as_ref()
     }
 
     /// The client's address from the peer's (`REMOTE_ADDR`) and the
@@ -431,7 +443,7 @@ impl Engine {
         let Some(jti) = decode_jti(&claims.jti) else {
             return Ok(None);
         };
-        let Some(row) = self.inner.tokens.find_by_jti(&jti)? else {
+        let Some(row) = self.inner.store.find_by_jti(&jti)? else {
             return Ok(None);
         };
         let now = self.now();
@@ -532,7 +544,7 @@ impl Engine {
         event.client_ip = crate::audit::field(client_ip);
         event.jti = Some(claims.jti.clone());
         event.code = refused.glue_code().map(str::to_owned);
-        match self.inner.audit.record(&event) {
+        match self.inner.store.record(&event) {
             Ok(()) => refused,
             Err(audit_failure) => audit_failure,
         }
@@ -553,9 +565,14 @@ impl Engine {
         self.inner.signing.kid()
     }
 
-    /// Audit events matching `query`, oldest first.
+    /// Audit events matching `query`, oldest first; a `limit` of 0 means
+    /// [`crate::audit::DEFAULT_QUERY_LIMIT`].
     pub fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>> {
-        self.inner.audit.query(query)
+        let mut query = query.clone();
+        if query.limit == 0 {
+            query.limit = crate::audit::DEFAULT_QUERY_LIMIT;
+        }
+        self.inner.store.query(&query)
     }
 
     /// Deletes refresh-token families whose every token expired more than
@@ -564,9 +581,11 @@ impl Engine {
     pub fn purge_expired(&self, retention: u64) -> Result<usize> {
         let now = self.now();
         let window = self.inner.config.lockout.window as i64;
-        self.inner.lockout.purge(now.saturating_sub(window), now)?;
         self.inner
-            .tokens
+            .store
+            .purge_lockouts(now.saturating_sub(window), now)?;
+        self.inner
+            .store
             .purge_expired(now.saturating_sub(retention as i64))
     }
 
@@ -575,8 +594,8 @@ impl Engine {
     /// is the shop's decision.
     pub fn purge_audit(&self, retention: u64) -> Result<usize> {
         self.inner
-            .audit
-            .purge(self.now().saturating_sub(retention as i64))
+            .store
+            .purge_audit(self.now().saturating_sub(retention as i64))
     }
 
     /// A hash of a random password, verified against when the agent is
@@ -681,7 +700,7 @@ impl Engine {
             return Ok(None);
         }
         let hash = refresh_hash(token);
-        Ok(self.inner.tokens.find(refresh_id(&hash))?.filter(|row| {
+        Ok(self.inner.store.find(refresh_id(&hash))?.filter(|row| {
             aws_lc_rs::constant_time::verify_slices_are_equal(&row.token_hash, &hash).is_ok()
         }))
     }

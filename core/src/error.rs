@@ -74,9 +74,11 @@ pub enum Error {
     #[error("Configuration error: {0}")]
     Config(String),
 
-    /// The embedded database failed (I/O, corruption, lock timeout).
+    /// The store's database failed (I/O, corruption, lock timeout, lost
+    /// connection). The text keeps the backend's cause for logs; it never
+    /// carries credentials.
     #[error("Storage error: {0}")]
-    Storage(#[from] rusqlite::Error),
+    Storage(String),
 
     /// A host-supplied agent or customer directory (C callback, PHP callable)
     /// failed or returned a malformed record. Never counted toward lockout.

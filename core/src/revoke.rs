@@ -105,7 +105,7 @@ impl Engine {
         event.client_ip = crate::audit::field(client_ip).filter(|ip| !ip.is_empty());
         event.jti = caller.map(|c| c.jti.clone());
         let mut revoked = 0;
-        self.inner.tokens.write(Durability::Full, &mut |w| {
+        self.inner.store.write(Durability::Full, &mut |w| {
             revoked = w.revoke(scope, now)?;
             event.code = Some(revoked.to_string());
             if revoked > 0 {

@@ -153,7 +153,7 @@ const fn spec(
 
 const NAMESPACE: &str = "AgentOauth\\";
 
-static ENTRIES: [OnceLock<CePtr>; 11] = [const { OnceLock::new() }; 11];
+static ENTRIES: [OnceLock<CePtr>; SPECS.len()] = [const { OnceLock::new() }; SPECS.len()];
 
 /// The argument-info tables of hand-registered methods must live as long as
 /// the process. They are `!Send`, hence the wrapper; only MINIT touches them.

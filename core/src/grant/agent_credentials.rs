@@ -73,7 +73,7 @@ impl Engine {
             // Test and count in one atomic step before the password work
             // (D27), so concurrent attempts cannot all pass the test.
             let mut decided = None;
-            inner.lockout.update(key, &mut |state| {
+            inner.store.update(key, &mut |state| {
                 let (next, reservation) = policy.reserve(state, now);
                 decided = Some(reservation);
                 next
@@ -81,7 +81,7 @@ impl Engine {
             match decided {
                 Some(Reservation::Blocked { retry_after }) => {
                     inner
-                        .audit
+                        .store
                         .record(&event(AuditKind::AgentLoginFailed, Some("4401")))?;
                     return Err(Error::TooManyAttempts { retry_after });
                 }
@@ -114,17 +114,17 @@ impl Engine {
         let Some(agent) = checked? else {
             // The failure was counted by the reservation already.
             inner
-                .audit
+                .store
                 .record(&event(AuditKind::AgentLoginFailed, Some("4101")))?;
             if locks {
                 inner
-                    .audit
+                    .store
                     .record(&event(AuditKind::AgentLockedOut, None))?;
             }
             return Err(Error::AuthenticationFailed);
         };
         if let Some(key) = &key {
-            inner.lockout.update(key, &mut |_| None)?;
+            inner.store.update(key, &mut |_| None)?;
         }
         self.rehash_if_outdated(&agent, password);
 
@@ -232,7 +232,7 @@ impl Engine {
         for _ in 0..3 {
             let mut inserted = false;
             let mut origin_revoked = false;
-            self.inner.tokens.write(Durability::Normal, &mut |w| {
+            self.inner.store.write(Durability::Normal, &mut |w| {
                 if let Some(caller) = origin {
                     let live = w
                         .find(caller.session.id)?

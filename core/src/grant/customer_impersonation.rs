@@ -139,7 +139,7 @@ impl Engine {
         event.jti = caller.map(|c| c.claims.jti.clone());
         event.reason = reason.map(|r| audit::clip(r, MAX_REASON_LEN).to_owned());
         event.code = error.glue_code().map(str::to_owned);
-        match self.inner.audit.record(&event) {
+        match self.inner.store.record(&event) {
             Ok(()) => error,
             Err(audit_failure) => audit_failure,
         }

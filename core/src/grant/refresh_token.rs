@@ -106,7 +106,7 @@ impl Engine {
         // same token may have spent it since the read above.
         let mut minted = Some(minted);
         let mut outcome = Outcome::Refused;
-        self.inner.tokens.write(Durability::Normal, &mut |w| {
+        self.inner.store.write(Durability::Normal, &mut |w| {
             let Some(current) = w.find(row.id)? else {
                 return Ok(());
             };
@@ -119,8 +119,9 @@ impl Engine {
                     return Ok(());
                 }
                 event.kind = AuditKind::RefreshReuseGranted;
-            } else {
-                w.mark_used(current.id, now)?;
+            } else if !w.spend(current.id, now)? {
+                // Spent or revoked by another writer after all: refuse.
+                return Ok(());
             }
             let Some(new) = minted.take() else {
                 return Ok(());
@@ -150,7 +151,7 @@ impl Engine {
     /// A spent token came back after the grace window: the family is
     /// compromised (RFC 9700 §4.14.2), so all of it is revoked.
     fn revoke_reused(&self, row: &RefreshTokenRow, now: i64, client_ip: &str) -> Result<()> {
-        self.inner.tokens.write(Durability::Full, &mut |w| {
+        self.inner.store.write(Durability::Full, &mut |w| {
             w.revoke(
                 RevokeScope::Family {
                     agent_id: row.agent_id,

@@ -1,12 +1,112 @@
-//! Storage behind traits: refresh tokens (sessions), audit events and lockout
-//! counters. [`sqlite::SqliteStore`] implements all of them, and the agent and
-//! customer directories, on one embedded SQLite file.
+//! The storage contract: every table the engine keeps, behind traits that
+//! one [`Store`] bundles. The engine holds an `Arc<dyn Store>`; [`open`] is
+//! the only place that picks a backend (by URL), and nothing outside this
+//! folder names a backend type. Stores keep and find rows; the rules
+//! (lockout, sessions, revocation scope, search matching) are decided in core.
 
+mod catalog;
 pub mod sqlite;
 
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use catalog::Client;
+
 use crate::audit::{AuditEvent, AuditQuery};
-use crate::error::Result;
+use crate::directory::{Agent, AgentDirectory, AgentStatus, Customer, CustomerDirectory};
+use crate::error::{Error, Result};
 use crate::lockout::LockoutState;
+
+/// Agents kept in the engine's own tables (for shops that import them
+/// rather than answer lookups from their own; see [`AgentDirectory`]).
+pub trait AgentStore: AgentDirectory {
+    /// Adds an agent with an already computed hash. `id` keeps Spryker's
+    /// `id_user`; `None` assigns the next free id. A taken username or id is
+    /// [`Error::InvalidRequest`].
+    fn insert_agent(
+        &self,
+        id: Option<i64>,
+        username: &str,
+        password_hash: &str,
+        status: AgentStatus,
+        now: i64,
+    ) -> Result<i64>;
+    /// Sets an agent's status, durably (D23); false when there is no such agent.
+    fn set_agent_status(&self, id: i64, status: AgentStatus, now: i64) -> Result<bool>;
+    /// Replaces an agent's password hash, durably; false when there is no such agent.
+    fn set_agent_password_hash(&self, id: i64, hash: &str) -> Result<bool>;
+    /// The agent with this id.
+    fn find_agent_by_id(&self, id: i64) -> Result<Option<Agent>>;
+}
+
+/// Customers kept in the engine's own tables.
+pub trait CustomerStore: CustomerDirectory {
+    /// Inserts or replaces (by `id_customer`) a customer; a reference taken
+    /// by another customer is [`Error::InvalidRequest`].
+    fn upsert_customer(&self, customer: &Customer) -> Result<()>;
+}
+
+/// OAuth scopes and clients (Spryker's `spy_oauth_scope`, `spy_oauth_client`).
+pub trait CatalogStore {
+    /// Inserts the scopes that are missing; returns those inserted.
+    fn install_scopes(&self, scopes: &[&str]) -> Result<Vec<String>>;
+    /// Every installed scope identifier, sorted.
+    fn scopes(&self) -> Result<Vec<String>>;
+    /// Inserts or updates (by identifier) a client.
+    fn upsert_client(&self, client: &Client) -> Result<()>;
+    /// The client with this identifier.
+    fn find_client(&self, identifier: &str) -> Result<Option<Client>>;
+}
+
+/// The whole storage contract of an engine, as one object. A host that
+/// brings its own storage implements it and passes it to
+/// [`crate::EngineBuilder::store`].
+pub trait Store:
+    TokenStore + AuditStore + LockoutStore + AgentStore + CustomerStore + CatalogStore + Send + Sync
+{
+    /// The backend and where it is, for logs and `init`: never a password.
+    fn describe(&self) -> String;
+}
+
+/// How [`open`] connects.
+#[derive(Debug, Clone, Copy)]
+pub struct OpenOptions {
+    /// Connections kept open for reuse.
+    pub pool_size: usize,
+    /// How long a write waits for another writer's lock.
+    pub busy_timeout: Duration,
+}
+
+/// A database URL as logs and error texts may show it: the password (and
+/// anything else between `://` and `@`) replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
+/// Opens the store a URL names and brings its schema up to date: a plain
+/// path, `sqlite://PATH` or `:memory:` is SQLite (D26).
+pub fn open(url: &str, options: OpenOptions) -> Result<Arc<dyn Store>> {
+    let path = url.strip_prefix("sqlite://").unwrap_or(url);
+    if let Some((scheme, _)) = url.split_once("://")
+        && scheme != "sqlite"
+    {
+        return Err(Error::Config(format!(
+            "database_url: unknown scheme {scheme:?} (use a path, sqlite://PATH or :memory:)"
+        )));
+    }
+    Ok(Arc::new(sqlite::SqliteStore::open(
+        path,
+        options.pool_size,
+        options.busy_timeout,
+    )?))
+}
 
 /// What a refresh-token family stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,13 +225,19 @@ pub enum Durability {
 }
 
 /// Operations inside one write transaction of a [`TokenStore`].
+///
+/// The transaction serializes with every other write transaction touching
+/// the same rows, in every process on the database: a row read with
+/// [`TokenWriter::find`] cannot change until this transaction ends (SQLite's
+/// immediate transactions; `SELECT ... FOR UPDATE` on server databases).
 pub trait TokenWriter {
-    /// Reads a row as of this transaction.
+    /// Reads a row as of this transaction, and holds it until the end.
     fn find(&mut self, id: i64) -> Result<Option<RefreshTokenRow>>;
     /// Inserts a row; false when a row with this id exists already.
     fn insert(&mut self, row: &RefreshTokenRow) -> Result<bool>;
-    /// Marks a row spent.
-    fn mark_used(&mut self, id: i64, at: i64) -> Result<()>;
+    /// Spends a row: sets `used_at` only where it is neither spent nor
+    /// revoked (a conditional update, D26); true when this call spent it.
+    fn spend(&mut self, id: i64, at: i64) -> Result<bool>;
     /// Revokes the sessions in `scope` not yet revoked; returns how many families.
     fn revoke(&mut self, scope: RevokeScope<'_>, at: i64) -> Result<usize>;
     /// Appends an audit event in the same transaction.
@@ -160,7 +266,7 @@ pub trait AuditStore: Send + Sync {
     /// Events matching `query`, oldest first.
     fn query(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>>;
     /// Deletes events recorded before `before`; returns how many.
-    fn purge(&self, before: i64) -> Result<usize>;
+    fn purge_audit(&self, before: i64) -> Result<usize>;
 }
 
 /// The closure run by [`LockoutStore::update`].
@@ -177,5 +283,5 @@ pub trait LockoutStore: Send + Sync {
     fn update(&self, key: &str, f: &mut LockoutFn<'_>) -> Result<Option<LockoutState>>;
     /// Deletes counters whose window began at or before `window_started_by`
     /// and that are not blocked after `now`; returns how many.
-    fn purge(&self, window_started_by: i64, now: i64) -> Result<usize>;
+    fn purge_lockouts(&self, window_started_by: i64, now: i64) -> Result<usize>;
 }

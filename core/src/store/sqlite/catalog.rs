@@ -4,33 +4,11 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::SqliteStore;
 use crate::error::Result;
+use crate::store::{CatalogStore, Client};
 
-/// An OAuth client. Its identifier becomes the tokens' `aud`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Client {
-    /// Identifier, such as `frontend`.
-    pub identifier: String,
-    /// Display name.
-    pub name: String,
-    /// Whether the client authenticates with a secret.
-    pub is_confidential: bool,
-    /// Hash of the secret (argon2id, or bcrypt from Spryker).
-    pub secret_hash: Option<String>,
-}
-
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client")
-            .field("identifier", &self.identifier)
-            .field("name", &self.name)
-            .field("is_confidential", &self.is_confidential)
-            .finish_non_exhaustive()
-    }
-}
-
-impl SqliteStore {
+impl CatalogStore for SqliteStore {
     /// Inserts the scopes that are missing; returns those inserted.
-    pub fn install_scopes(&self, scopes: &[&str]) -> Result<Vec<String>> {
+    fn install_scopes(&self, scopes: &[&str]) -> Result<Vec<String>> {
         self.pool.with(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mut installed = Vec::new();
@@ -48,7 +26,7 @@ impl SqliteStore {
     }
 
     /// Every installed scope identifier, sorted.
-    pub fn scopes(&self) -> Result<Vec<String>> {
+    fn scopes(&self) -> Result<Vec<String>> {
         self.pool.with(|conn| {
             let mut stmt =
                 conn.prepare_cached("SELECT identifier FROM oauth_scope ORDER BY identifier")?;
@@ -59,7 +37,7 @@ impl SqliteStore {
     }
 
     /// Inserts or updates (by identifier) a client, as Spryker's client installer.
-    pub fn upsert_client(&self, client: &Client) -> Result<()> {
+    fn upsert_client(&self, client: &Client) -> Result<()> {
         self.pool.with(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.prepare_cached(
@@ -73,7 +51,7 @@ impl SqliteStore {
     }
 
     /// The client with this identifier.
-    pub fn find_client(&self, identifier: &str) -> Result<Option<Client>> {
+    fn find_client(&self, identifier: &str) -> Result<Option<Client>> {
         self.pool.with(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT identifier, name, is_confidential, secret_hash FROM oauth_client WHERE identifier = ?1",

@@ -9,6 +9,7 @@ use crate::directory::{
 };
 use crate::error::{Error, Result};
 use crate::search::fold;
+use crate::store::{AgentStore, CustomerStore};
 
 const CUSTOMER_COLUMNS: &str = "id_customer, customer_reference, email, first_name, last_name, id_company_user, permissions, is_active";
 
@@ -23,7 +24,7 @@ fn read_agent(r: &Row<'_>) -> rusqlite::Result<Agent> {
         id: r.get(0)?,
         username: r.get(1)?,
         password_hash: r.get(2)?,
-        status: AgentStatus::parse(&status).unwrap_or(AgentStatus::Blocked),
+        status: AgentStatus::from_stored(&status),
     })
 }
 
@@ -102,12 +103,8 @@ impl CustomerDirectory for SqliteStore {
     }
 }
 
-/// Administration of the built-in agent and customer tables.
-impl SqliteStore {
-    /// Adds an agent with an already computed hash (argon2id, or bcrypt
-    /// imported from `spy_user`). `id` keeps Spryker's `id_user`; `None`
-    /// assigns the next free id. Fails when the username or id is taken.
-    pub fn insert_agent(
+impl AgentStore for SqliteStore {
+    fn insert_agent(
         &self,
         id: Option<i64>,
         username: &str,
@@ -138,16 +135,25 @@ impl SqliteStore {
         })
     }
 
-    /// Sets an agent's status; false when there is no such agent.
-    pub fn set_agent_status(&self, id: i64, status: AgentStatus, now: i64) -> Result<bool> {
+    fn set_agent_status(&self, id: i64, status: AgentStatus, now: i64) -> Result<bool> {
         self.update_agent(id, "status", status.as_str(), now)
     }
 
-    /// Replaces an agent's password hash; false when there is no such agent.
-    pub fn set_agent_password_hash(&self, id: i64, hash: &str) -> Result<bool> {
+    fn set_agent_password_hash(&self, id: i64, hash: &str) -> Result<bool> {
         self.update_agent(id, "password_hash", hash, 0)
     }
 
+    fn find_agent_by_id(&self, id: i64) -> Result<Option<Agent>> {
+        self.pool.with(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, username, password_hash, status FROM agent WHERE id = ?1",
+            )?;
+            Ok(stmt.query_row([id], read_agent).optional()?)
+        })
+    }
+}
+
+impl SqliteStore {
     fn update_agent(&self, id: i64, column: &'static str, value: &str, now: i64) -> Result<bool> {
         self.pool.with(|conn| {
             // Password and status changes must survive a power cut (D23).
@@ -166,19 +172,10 @@ impl SqliteStore {
             result
         })
     }
+}
 
-    /// The agent with this id.
-    pub fn find_agent_by_id(&self, id: i64) -> Result<Option<Agent>> {
-        self.pool.with(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT id, username, password_hash, status FROM agent WHERE id = ?1",
-            )?;
-            Ok(stmt.query_row([id], read_agent).optional()?)
-        })
-    }
-
-    /// Inserts or replaces (by `id_customer`) a customer.
-    pub fn upsert_customer(&self, c: &Customer) -> Result<()> {
+impl CustomerStore for SqliteStore {
+    fn upsert_customer(&self, c: &Customer) -> Result<()> {
         let permissions = c.permissions.as_ref().map(|p| p.to_string());
         self.pool.with(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

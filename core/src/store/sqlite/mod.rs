@@ -10,7 +10,6 @@ mod tokens;
 
 use std::time::Duration;
 
-pub use catalog::Client;
 pub use schema::VERSION as SCHEMA_VERSION;
 
 use crate::error::Result;
@@ -40,5 +39,18 @@ impl SqliteStore {
     /// The SQLite library version compiled in.
     pub fn sqlite_version() -> &'static str {
         rusqlite::version()
+    }
+}
+
+// `?` on SQLite calls inside this backend; the public error keeps only the text.
+impl From<rusqlite::Error> for crate::error::Error {
+    fn from(e: rusqlite::Error) -> Self {
+        crate::error::Error::Storage(format!("SQLite: {e}"))
+    }
+}
+
+impl crate::store::Store for SqliteStore {
+    fn describe(&self) -> String {
+        format!("SQLite {} at {}", rusqlite::version(), self.pool.location())
     }
 }

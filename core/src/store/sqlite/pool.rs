@@ -46,6 +46,14 @@ impl Pool {
         })
     }
 
+    /// The database file, or `:memory:`.
+    pub(super) fn location(&self) -> String {
+        match &self.target {
+            Target::File { path, .. } => path.display().to_string(),
+            Target::Memory(_) => ":memory:".into(),
+        }
+    }
+
     /// Runs `f` with a connection of its own.
     pub(super) fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
         match &self.target {

@@ -111,12 +111,11 @@ impl TokenWriter for Writer<'_, '_> {
         Ok(inserted == 1)
     }
 
-    fn mark_used(&mut self, id: i64, at: i64) -> Result<()> {
+    fn spend(&mut self, id: i64, at: i64) -> Result<bool> {
         let mut stmt = self.0.prepare_cached(
-            "UPDATE refresh_token SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL",
+            "UPDATE refresh_token SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL AND revoked_at IS NULL",
         )?;
-        stmt.execute(params![id, at])?;
-        Ok(())
+        Ok(stmt.execute(params![id, at])? == 1)
     }
 
     fn revoke(&mut self, scope: RevokeScope<'_>, at: i64) -> Result<usize> {
@@ -225,8 +224,7 @@ impl AuditStore for SqliteStore {
                    AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at < ?4)
                  ORDER BY id LIMIT ?5",
             )?;
-            let limit = if q.limit == 0 { 1000 } else { q.limit };
-            let rows = stmt.query_map(params![q.agent_id, q.customer_reference, q.from, q.to, limit], |r| {
+            let rows = stmt.query_map(params![q.agent_id, q.customer_reference, q.from, q.to, q.limit], |r| {
                 let kind: String = r.get(2)?;
                 Ok((kind, AuditEvent {
                     id: r.get(0)?,
@@ -251,7 +249,7 @@ impl AuditStore for SqliteStore {
         })
     }
 
-    fn purge(&self, before: i64) -> Result<usize> {
+    fn purge_audit(&self, before: i64) -> Result<usize> {
         self.pool
             .with(|conn| Ok(conn.execute("DELETE FROM audit_event WHERE at < ?1", [before])?))
     }
@@ -283,7 +281,7 @@ impl LockoutStore for SqliteStore {
         })
     }
 
-    fn purge(&self, window_started_by: i64, now: i64) -> Result<usize> {
+    fn purge_lockouts(&self, window_started_by: i64, now: i64) -> Result<usize> {
         self.pool.with(|conn| {
             Ok(conn.execute(
                 "DELETE FROM lockout WHERE window_start <= ?1 AND (blocked_until IS NULL OR blocked_until <= ?2)",
