@@ -246,6 +246,7 @@ impl EngineBuilder {
                 store::OpenOptions {
                     pool_size: config.pool_size,
                     busy_timeout: Duration::from_millis(config.busy_timeout_ms),
+                    table_prefix: config.table_prefix.clone(),
                 },
             )?,
         };

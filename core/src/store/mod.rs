@@ -69,12 +69,15 @@ pub trait Store:
 }
 
 /// How [`open`] connects.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct OpenOptions {
     /// Connections kept open for reuse.
     pub pool_size: usize,
     /// How long a write waits for another writer's lock.
     pub busy_timeout: Duration,
+    /// Prefix of every table name on server databases (D26); the embedded
+    /// SQLite file is the engine's alone and keeps plain names.
+    pub table_prefix: String,
 }
 
 /// A database URL as logs and error texts may show it: the password (and

@@ -1,0 +1,631 @@
+//! The storage contract suite (issue 11): one set of tests that every
+//! backend runs, through `Arc<dyn Store>` only. A backend is done when the
+//! whole suite passes; a new rule is added here once.
+//!
+//! A backend's test file provides a factory that returns a fresh, empty,
+//! migrated store for a name unique to the test (SQLite: a new file; server
+//! databases: a table prefix of its own), and expands [`contract_suite!`].
+#![allow(dead_code)]
+
+use std::sync::{Arc, Barrier};
+
+use agent_oauth_core::audit::{AuditEvent, AuditKind, AuditQuery};
+use agent_oauth_core::directory::{AgentStatus, Customer, CustomerSearch};
+use agent_oauth_core::lockout::LockoutState;
+use agent_oauth_core::store::{
+    Client, Durability, RefreshTokenRow, RevokeScope, SessionKind, Store,
+};
+use agent_oauth_core::{Error, Result};
+
+/// Makes a fresh store for the test named by the argument.
+pub type Factory = fn(&str) -> Arc<dyn Store>;
+
+/// Expands every contract test for one backend's factory.
+#[macro_export]
+macro_rules! contract_suite {
+    ($factory:expr) => {
+        $crate::contract_suite!(@tests $factory;
+            token_row_round_trips_by_id_and_jti,
+            duplicate_token_id_is_not_inserted,
+            spend_is_conditional_on_unspent_and_unrevoked,
+            failed_write_transaction_leaves_nothing,
+            revoke_family_cascades_to_impersonations_started_from_it,
+            revoke_scopes_count_families_and_skip_revoked_rows,
+            purge_expired_removes_only_wholly_expired_families,
+            audit_events_round_trip_filter_limit_and_purge,
+            lockout_update_is_atomic_under_concurrent_threads,
+            lockout_update_to_none_deletes_and_purge_keeps_live_counters,
+            agents_insert_find_status_and_password,
+            duplicate_agent_username_is_invalid_request,
+            customers_upsert_find_and_search_by_folded_prefix,
+            customer_reference_taken_by_another_is_invalid_request,
+            scopes_and_clients_install_idempotently,
+            concurrent_spends_of_one_token_succeed_once,
+            describe_names_the_backend_without_a_password,
+        );
+    };
+    (@tests $factory:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                let factory: $crate::contract::Factory = $factory;
+                $crate::contract::$name(&*factory(stringify!($name)));
+            }
+        )*
+    };
+}
+
+pub const NOW: i64 = 1_700_000_000;
+
+pub fn row(id: i64, family: i64, kind: SessionKind) -> RefreshTokenRow {
+    let mut jti = [0u8; 40];
+    jti[..8].copy_from_slice(&id.to_be_bytes());
+    jti[39] = 7;
+    RefreshTokenRow {
+        id,
+        token_hash: [id as u8; 32],
+        family_id: family,
+        parent_id: (family != id).then_some(family),
+        origin_family_id: None,
+        kind,
+        agent_id: 1,
+        agent_username: "admin@spryker.com".into(),
+        customer_reference: (kind == SessionKind::Impersonation).then(|| "DE--5".into()),
+        scopes: "agent".into(),
+        client_id: "frontend".into(),
+        jti,
+        cap_at: None,
+        issued_at: NOW,
+        expires_at: NOW + 3600,
+        used_at: None,
+        revoked_at: None,
+    }
+}
+
+fn insert(store: &dyn Store, rows: &[&RefreshTokenRow]) {
+    store
+        .write(Durability::Normal, &mut |w| {
+            for r in rows {
+                assert!(w.insert(r)?);
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+fn revoke(store: &dyn Store, scope: RevokeScope<'_>) -> usize {
+    let mut n = 0;
+    store
+        .write(Durability::Full, &mut |w| {
+            n = w.revoke(scope, NOW + 5)?;
+            Ok(())
+        })
+        .unwrap();
+    n
+}
+
+pub fn token_row_round_trips_by_id_and_jti(store: &dyn Store) {
+    let mut r = row(
+        -9_000_000_000_000_000_001,
+        -9_000_000_000_000_000_001,
+        SessionKind::Impersonation,
+    );
+    r.origin_family_id = Some(42);
+    r.cap_at = Some(NOW + 100);
+    r.token_hash = [0xff; 32];
+    r.jti = [0xab; 40];
+    insert(store, &[&r]);
+    assert_eq!(store.find(r.id).unwrap(), Some(r.clone()));
+    assert_eq!(store.find_by_jti(&r.jti).unwrap(), Some(r.clone()));
+    assert_eq!(store.find(12345).unwrap(), None);
+    assert_eq!(store.find_by_jti(&[1; 40]).unwrap(), None);
+}
+
+pub fn duplicate_token_id_is_not_inserted(store: &dyn Store) {
+    let r = row(10, 10, SessionKind::Agent);
+    insert(store, &[&r]);
+    let mut again = row(10, 10, SessionKind::Agent);
+    again.agent_username = "other".into();
+    let mut inserted = true;
+    store
+        .write(Durability::Normal, &mut |w| {
+            inserted = w.insert(&again)?;
+            Ok(())
+        })
+        .unwrap();
+    assert!(!inserted);
+    assert_eq!(
+        store.find(10).unwrap().unwrap().agent_username,
+        "admin@spryker.com"
+    );
+}
+
+pub fn spend_is_conditional_on_unspent_and_unrevoked(store: &dyn Store) {
+    let (a, b) = (row(1, 1, SessionKind::Agent), row(2, 2, SessionKind::Agent));
+    insert(store, &[&a, &b]);
+    let mut spent = Vec::new();
+    store
+        .write(Durability::Normal, &mut |w| {
+            spent.push(w.spend(1, NOW + 1)?);
+            spent.push(w.spend(1, NOW + 2)?);
+            spent.push(w.spend(99, NOW + 2)?);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(spent, [true, false, false]);
+    assert_eq!(store.find(1).unwrap().unwrap().used_at, Some(NOW + 1));
+    revoke(
+        store,
+        RevokeScope::Family {
+            agent_id: 1,
+            family_id: 2,
+        },
+    );
+    let mut after_revoke = true;
+    store
+        .write(Durability::Normal, &mut |w| {
+            after_revoke = w.spend(2, NOW + 9)?;
+            Ok(())
+        })
+        .unwrap();
+    assert!(!after_revoke);
+    assert_eq!(store.find(2).unwrap().unwrap().used_at, None);
+}
+
+pub fn failed_write_transaction_leaves_nothing(store: &dyn Store) {
+    let r = row(5, 5, SessionKind::Agent);
+    let result = store.write(Durability::Normal, &mut |w| {
+        w.insert(&r)?;
+        w.audit(&AuditEvent::new(AuditKind::AgentLoginSucceeded, NOW))?;
+        Err(Error::Internal("rolled back on purpose".into()))
+    });
+    assert!(matches!(result, Err(Error::Internal(_))));
+    assert_eq!(store.find(5).unwrap(), None);
+    let events = store
+        .query(&AuditQuery {
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(events.is_empty());
+}
+
+pub fn revoke_family_cascades_to_impersonations_started_from_it(store: &dyn Store) {
+    let agent = row(100, 100, SessionKind::Agent);
+    let rotated = row(101, 100, SessionKind::Agent);
+    let mut imp = row(200, 200, SessionKind::Impersonation);
+    imp.origin_family_id = Some(100);
+    let other_agent_session = row(300, 300, SessionKind::Agent);
+    insert(store, &[&agent, &rotated, &imp, &other_agent_session]);
+    assert_eq!(
+        revoke(
+            store,
+            RevokeScope::Family {
+                agent_id: 1,
+                family_id: 100
+            }
+        ),
+        2
+    );
+    for id in [100, 101, 200] {
+        assert_eq!(
+            store.find(id).unwrap().unwrap().revoked_at,
+            Some(NOW + 5),
+            "{id}"
+        );
+    }
+    assert_eq!(store.find(300).unwrap().unwrap().revoked_at, None);
+    // Another agent's id never revokes these rows.
+    assert_eq!(
+        revoke(
+            store,
+            RevokeScope::Family {
+                agent_id: 2,
+                family_id: 300
+            }
+        ),
+        0
+    );
+}
+
+pub fn revoke_scopes_count_families_and_skip_revoked_rows(store: &dyn Store) {
+    let mut a = row(1, 1, SessionKind::Agent);
+    a.agent_id = 7;
+    let mut i1 = row(2, 2, SessionKind::Impersonation);
+    i1.agent_id = 7;
+    let mut i2 = row(3, 3, SessionKind::Impersonation);
+    i2.agent_id = 8;
+    let mut i3 = row(4, 4, SessionKind::Impersonation);
+    i3.agent_id = 7;
+    i3.customer_reference = Some("DE--6".into());
+    insert(store, &[&a, &i1, &i2, &i3]);
+    assert_eq!(
+        revoke(
+            store,
+            RevokeScope::AgentCustomer {
+                agent_id: 7,
+                customer_reference: "DE--5"
+            }
+        ),
+        1
+    );
+    assert_eq!(revoke(store, RevokeScope::Customer("DE--5")), 1);
+    assert_eq!(revoke(store, RevokeScope::Agent(7)), 2);
+    assert_eq!(revoke(store, RevokeScope::Agent(7)), 0);
+}
+
+pub fn purge_expired_removes_only_wholly_expired_families(store: &dyn Store) {
+    let mut old = row(1, 1, SessionKind::Agent);
+    old.expires_at = NOW - 10;
+    let mut old_child = row(2, 1, SessionKind::Agent);
+    old_child.expires_at = NOW - 5;
+    let mut mixed = row(3, 3, SessionKind::Agent);
+    mixed.expires_at = NOW - 10;
+    let live_child = row(4, 3, SessionKind::Agent);
+    insert(store, &[&old, &old_child, &mixed, &live_child]);
+    assert_eq!(store.purge_expired(NOW).unwrap(), 2);
+    assert_eq!(store.find(1).unwrap(), None);
+    assert_eq!(store.find(2).unwrap(), None);
+    assert!(store.find(3).unwrap().is_some());
+    assert!(store.find(4).unwrap().is_some());
+}
+
+pub fn audit_events_round_trip_filter_limit_and_purge(store: &dyn Store) {
+    let mut e = AuditEvent::new(AuditKind::ImpersonationStarted, NOW);
+    e.agent_id = Some(1);
+    e.agent_username = Some("admin@spryker.com".into());
+    e.customer_reference = Some("DE--5".into());
+    e.client_ip = Some("203.0.113.7".into());
+    e.jti = Some("ab".repeat(40));
+    e.reason = Some("ticket ü 42".into());
+    e.code = Some("4104".into());
+    store.record(&e).unwrap();
+    for i in 1..=4 {
+        let mut other = AuditEvent::new(AuditKind::AgentLoginFailed, NOW + i);
+        other.agent_id = Some(2);
+        store.record(&other).unwrap();
+    }
+    let all = store
+        .query(&AuditQuery {
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(all.len(), 5);
+    let mut first = all[0].clone();
+    assert!(first.id > 0);
+    first.id = 0;
+    assert_eq!(first, e);
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id), "oldest first");
+    let of_1 = store
+        .query(&AuditQuery {
+            agent_id: Some(1),
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(of_1.len(), 1);
+    let of_customer = store
+        .query(&AuditQuery {
+            customer_reference: Some("DE--5".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(of_customer.len(), 1);
+    let window = store
+        .query(&AuditQuery {
+            from: Some(NOW + 2),
+            to: Some(NOW + 4),
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        window.iter().map(|e| e.at).collect::<Vec<_>>(),
+        [NOW + 2, NOW + 3]
+    );
+    let limited = store
+        .query(&AuditQuery {
+            limit: 2,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(limited.len(), 2);
+    assert_eq!(store.purge_audit(NOW + 3).unwrap(), 3);
+    assert_eq!(
+        store
+            .query(&AuditQuery {
+                limit: 100,
+                ..Default::default()
+            })
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+pub fn lockout_update_is_atomic_under_concurrent_threads(store: &dyn Store) {
+    const THREADS: usize = 8;
+    const EACH: usize = 25;
+    let barrier = Barrier::new(THREADS);
+    std::thread::scope(|s| {
+        for _ in 0..THREADS {
+            s.spawn(|| {
+                barrier.wait();
+                for _ in 0..EACH {
+                    store
+                        .update("203.0.113.7\u{1f}admin@spryker.com", &mut |state| {
+                            let mut next = state.unwrap_or(LockoutState {
+                                failures: 0,
+                                window_start: NOW,
+                                blocked_until: None,
+                            });
+                            next.failures += 1;
+                            Some(next)
+                        })
+                        .unwrap();
+                }
+            });
+        }
+    });
+    let state = store
+        .get("203.0.113.7\u{1f}admin@spryker.com")
+        .unwrap()
+        .unwrap();
+    assert_eq!(state.failures as usize, THREADS * EACH);
+}
+
+pub fn lockout_update_to_none_deletes_and_purge_keeps_live_counters(store: &dyn Store) {
+    let set = |key: &str, state: LockoutState| {
+        store.update(key, &mut |_| Some(state)).unwrap();
+    };
+    let ended = LockoutState {
+        failures: 3,
+        window_start: NOW - 1000,
+        blocked_until: None,
+    };
+    let blocked = LockoutState {
+        failures: 9,
+        window_start: NOW - 1000,
+        blocked_until: Some(NOW + 60),
+    };
+    let live = LockoutState {
+        failures: 2,
+        window_start: NOW - 10,
+        blocked_until: None,
+    };
+    set("a", ended);
+    set("b", blocked);
+    set("c", live);
+    set("d", live);
+    assert_eq!(store.update("d", &mut |_| None).unwrap(), None);
+    assert_eq!(store.get("d").unwrap(), None);
+    assert_eq!(store.get("b").unwrap(), Some(blocked));
+    assert_eq!(store.purge_lockouts(NOW - 900, NOW).unwrap(), 1);
+    assert_eq!(store.get("a").unwrap(), None);
+    assert_eq!(store.get("b").unwrap(), Some(blocked));
+    assert_eq!(store.get("c").unwrap(), Some(live));
+}
+
+pub fn agents_insert_find_status_and_password(store: &dyn Store) {
+    let id = store
+        .insert_agent(
+            Some(41),
+            "Admin@Spryker.com",
+            "$argon2id$hash",
+            AgentStatus::Active,
+            NOW,
+        )
+        .unwrap();
+    assert_eq!(id, 41);
+    let next = store
+        .insert_agent(
+            None,
+            "second@spryker.com",
+            "$2y$10$hash",
+            AgentStatus::Blocked,
+            NOW,
+        )
+        .unwrap();
+    assert!(next > 41, "{next}");
+    let found = store
+        .find_by_username("Admin@Spryker.com")
+        .unwrap()
+        .unwrap();
+    assert_eq!((found.id, found.status), (41, AgentStatus::Active));
+    assert_eq!(store.find_by_username("nobody").unwrap(), None);
+    assert!(
+        store
+            .set_agent_status(41, AgentStatus::Deleted, NOW + 1)
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_agent_status(999, AgentStatus::Deleted, NOW + 1)
+            .unwrap()
+    );
+    assert!(store.set_agent_password_hash(41, "$argon2id$new").unwrap());
+    let by_id = store.find_agent_by_id(41).unwrap().unwrap();
+    assert_eq!(by_id.status, AgentStatus::Deleted);
+    assert_eq!(by_id.password_hash, "$argon2id$new");
+    assert_eq!(store.find_agent_by_id(999).unwrap(), None);
+}
+
+pub fn duplicate_agent_username_is_invalid_request(store: &dyn Store) {
+    store
+        .insert_agent(None, "a@b.c", "h", AgentStatus::Active, NOW)
+        .unwrap();
+    let err = store
+        .insert_agent(None, "a@b.c", "h", AgentStatus::Active, NOW)
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
+}
+
+fn customer(id: i64, reference: &str, email: &str, first: &str, last: &str) -> Customer {
+    Customer {
+        id_customer: id,
+        customer_reference: reference.into(),
+        email: email.into(),
+        first_name: first.into(),
+        last_name: last.into(),
+        id_company_user: None,
+        permissions: None,
+        is_active: true,
+    }
+}
+
+pub fn customers_upsert_find_and_search_by_folded_prefix(store: &dyn Store) {
+    let mut b2b = customer(5, "DE--5", "karl.schmidt@spryker.com", "Karl", "Schmidt");
+    b2b.id_company_user = Some("dffc622b-8dd6-59ec-8e19-c5a4d5e74b1a".into());
+    b2b.permissions = Some(serde_json::json!({"permissions": [{"id_permission": 1}]}));
+    let customers = [
+        customer(
+            1,
+            "DE--1",
+            "spencor.hopkin@spryker.com",
+            "Spencor",
+            "Hopkin",
+        ),
+        customer(
+            2,
+            "DE--2",
+            "maria.williams@spryker.com",
+            "Maria",
+            "Williams",
+        ),
+        customer(3, "DE--3", "maggie.may@spryker.com", "Maggie", "May"),
+        customer(4, "DE--4", "ÖMER@spryker.com", "Ömer", "Σίσυφος"),
+        b2b.clone(),
+        customer(6, "DE--6", "anne.mar_tin@spryker.com", "Anne", "Mar%tin"),
+    ];
+    for c in &customers {
+        store.upsert_customer(c).unwrap();
+    }
+    assert_eq!(store.find_by_reference("DE--5").unwrap(), Some(b2b));
+    assert_eq!(store.find_by_reference("de--5").unwrap(), None);
+    let search = |q: &str, offset: u32, limit: u32| {
+        let page = store
+            .search(&CustomerSearch {
+                q: q.into(),
+                offset,
+                limit,
+            })
+            .unwrap();
+        (
+            page.customers
+                .iter()
+                .map(|c| c.id_customer)
+                .collect::<Vec<_>>(),
+            page.total,
+        )
+    };
+    assert_eq!(search("", 0, 10), (vec![1, 2, 3, 4, 5, 6], 6));
+    assert_eq!(search("ma", 0, 10), (vec![2, 3, 6], 3));
+    assert_eq!(search("MA", 0, 2), (vec![2, 3], 3));
+    assert_eq!(search("ma", 2, 2), (vec![6], 3));
+    assert_eq!(search("öm", 0, 10), (vec![4], 1));
+    assert_eq!(search("σίσ", 0, 10), (vec![4], 1));
+    assert_eq!(search("de--5", 0, 10), (vec![5], 1));
+    assert_eq!(search("de--", 0, 10), (vec![], 0), "references match whole");
+    assert_eq!(search("mar%", 0, 10), (vec![6], 1));
+    assert_eq!(search("mar_", 0, 10), (vec![], 0), "_ is literal");
+    assert_eq!(search("anne.mar_", 0, 10), (vec![6], 1));
+    // Replacing by id keeps one row.
+    let mut renamed = customers[0].clone();
+    renamed.first_name = "Spencer".into();
+    renamed.is_active = false;
+    store.upsert_customer(&renamed).unwrap();
+    assert_eq!(store.find_by_reference("DE--1").unwrap(), Some(renamed));
+    assert_eq!(search("", 0, 10).1, 6);
+}
+
+pub fn customer_reference_taken_by_another_is_invalid_request(store: &dyn Store) {
+    store
+        .upsert_customer(&customer(1, "DE--1", "a@b.c", "A", "B"))
+        .unwrap();
+    let err = store
+        .upsert_customer(&customer(2, "DE--1", "c@d.e", "C", "D"))
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
+}
+
+pub fn scopes_and_clients_install_idempotently(store: &dyn Store) {
+    assert_eq!(store.scopes().unwrap(), Vec::<String>::new());
+    assert_eq!(
+        store.install_scopes(&["customer", "agent"]).unwrap(),
+        ["customer", "agent"]
+    );
+    assert_eq!(
+        store
+            .install_scopes(&["agent", "customer-impersonation"])
+            .unwrap(),
+        ["customer-impersonation"]
+    );
+    assert_eq!(
+        store.scopes().unwrap(),
+        ["agent", "customer", "customer-impersonation"]
+    );
+    let client = Client {
+        identifier: "frontend".into(),
+        name: "Customer client".into(),
+        is_confidential: true,
+        secret_hash: Some("$2y$10$x".into()),
+    };
+    store.upsert_client(&client).unwrap();
+    assert_eq!(store.find_client("frontend").unwrap(), Some(client.clone()));
+    let public = Client {
+        is_confidential: false,
+        secret_hash: None,
+        ..client
+    };
+    store.upsert_client(&public).unwrap();
+    assert_eq!(store.find_client("frontend").unwrap(), Some(public));
+    assert_eq!(store.find_client("nope").unwrap(), None);
+}
+
+pub fn concurrent_spends_of_one_token_succeed_once(store: &dyn Store) {
+    const THREADS: usize = 8;
+    for round in 0..5 {
+        let id = 1000 + round;
+        insert(store, &[&row(id, id, SessionKind::Agent)]);
+        let barrier = Barrier::new(THREADS);
+        let won: Vec<bool> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..THREADS)
+                .map(|t| {
+                    let barrier = &barrier;
+                    s.spawn(move || -> Result<bool> {
+                        barrier.wait();
+                        let mut spent = false;
+                        store.write(Durability::Normal, &mut |w| {
+                            let Some(current) = w.find(id)? else {
+                                return Ok(());
+                            };
+                            if current.used_at.is_none() && w.spend(id, NOW + t as i64)? {
+                                let child = row(id * 100 + t as i64, id, SessionKind::Agent);
+                                spent = w.insert(&child)?;
+                            }
+                            Ok(())
+                        })?;
+                        Ok(spent)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap().unwrap())
+                .collect()
+        });
+        assert_eq!(
+            won.iter().filter(|w| **w).count(),
+            1,
+            "round {round}: {won:?}"
+        );
+    }
+}
+
+pub fn describe_names_the_backend_without_a_password(store: &dyn Store) {
+    let text = store.describe();
+    assert!(!text.is_empty());
+    assert!(!text.contains("secret"), "{text}");
+}
