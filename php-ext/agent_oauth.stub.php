@@ -427,15 +427,6 @@ namespace AgentOauth {
          * @throws InternalException
          */
         public function purgeExpired(int $retentionSeconds): int {}
-
-        /**
-         * For benchmarks only: runs the core's impersonation $n times natively
-         * on this engine with the arguments impersonateCustomer() takes.
-         *
-         * @return float seconds taken
-         * @throws Exception as impersonateCustomer()
-         */
-        public function benchCoreImpersonations(string $agentToken, string $customerReference, string $clientIp, int $n): float {}
     }
 
     /**

@@ -58,22 +58,23 @@ impl Engine {
     }
 
     /// Sets an agent's status. Blocking or deleting an agent revokes all its
-    /// sessions and the impersonations it started (D3). False when there is
-    /// no such agent.
+    /// sessions and the impersonations it started (D3), by agent id.
     ///
-    /// With a host agent directory the status of a host agent lives in the
-    /// host's table, which the host changes itself and then reports here:
-    /// the engine revokes by agent id and answers true.
+    /// An agent of a host directory (C callbacks, PHP callables) has its
+    /// status in the host's table, which the host changes itself and then
+    /// reports here: its sessions are revoked all the same. False when the
+    /// engine knows no such agent: not in its own table, and no session
+    /// revoked.
     pub fn set_agent_status(&self, agent_id: i64, status: AgentStatus) -> Result<bool> {
-        let found = self
+        let stored = self
             .inner
             .store
-            .set_agent_status(agent_id, status, self.now())?
-            || self.inner.host_agents;
-        if found && status != AgentStatus::Active {
-            self.revoke_all_for_agent(agent_id)?;
-        }
-        Ok(found)
+            .set_agent_status(agent_id, status, self.now())?;
+        let revoked = match status {
+            AgentStatus::Active => 0,
+            _ => self.revoke_all_for_agent(agent_id)?,
+        };
+        Ok(stored || revoked > 0)
     }
 
     /// Sets a new password for an agent. False when there is no such agent.

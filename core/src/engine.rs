@@ -272,7 +272,6 @@ impl EngineBuilder {
         };
         Ok(Engine {
             inner: Arc::new(Inner {
-                host_agents: self.agents.is_some(),
                 agents: self.agents.unwrap_or_else(|| db.clone()),
                 customers: self.customers.unwrap_or_else(|| db.clone()),
                 store: db,
@@ -309,9 +308,6 @@ impl std::fmt::Debug for Engine {
 
 pub(crate) struct Inner {
     pub config: Config,
-    /// Agents live in a host directory (C callbacks, PHP callables), whose
-    /// status the engine cannot change, only follow.
-    pub host_agents: bool,
     pub admission: Admission,
     pub signing: SigningKey,
     pub previous: Vec<VerifyingKey>,

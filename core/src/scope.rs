@@ -20,18 +20,6 @@ pub const GRANT_CUSTOMER_IMPERSONATION: &str = "customer_impersonation";
 /// Grant type of token refresh.
 pub const GRANT_REFRESH_TOKEN: &str = "refresh_token";
 
-/// The scopes a grant type issues (`AgentOauthScopeProviderPlugin`,
-/// `CustomerImpersonationOauthScopeProviderPlugin`); `None` for a grant type
-/// the engine does not know. Refresh keeps the scopes of the refreshed token.
-pub fn scopes_for_grant(grant_type: &str) -> Option<&'static [&'static str]> {
-    match grant_type {
-        GRANT_AGENT_CREDENTIALS => Some(&[AGENT]),
-        GRANT_CUSTOMER_IMPERSONATION => Some(&[CUSTOMER_IMPERSONATION, CUSTOMER]),
-        GRANT_REFRESH_TOKEN => Some(&[]),
-        _ => None,
-    }
-}
-
 /// Spryker's `OauthGrantTypeConfigurationTransfer`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GrantTypeConfiguration {

@@ -311,7 +311,7 @@ pub unsafe extern "C" fn ao_grant_type_scopes(
         // SAFETY (both blocks): arguments are NULL or valid, per the API contract.
         let grant_type = unsafe { str_arg(grant_type, "grant_type") }?;
         let out = unsafe { out_arg(out_json, "out_json") }?;
-        let scopes = scope::scopes_for_grant(grant_type)
+        let scopes = agent_oauth_core::grant::scopes_for(grant_type)
             .ok_or_else(|| Failure::not_found(format!("unknown grant type {grant_type:?}")))?;
         *out = to_json(&scopes);
         Ok(())

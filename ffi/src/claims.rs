@@ -3,7 +3,6 @@
 use std::ffi::{CString, c_char};
 
 use agent_oauth_core::token::{AccessClaims, TokenKind};
-use serde_json::json;
 
 use crate::engine::{ao_engine, engine_arg};
 use crate::error::{Failure, ao_result};
@@ -265,20 +264,9 @@ pub unsafe extern "C" fn ao_claims_to_json(
         // SAFETY (both blocks): NULL or valid, per the API contract.
         let claims = unsafe { claims.as_ref() }.ok_or_else(|| Failure::null("claims"))?;
         let out = unsafe { out_arg(out_json, "out_json") }?;
-        let c = &claims.claims;
-        let mut doc = json!({
-            "aud": c.aud,
-            "jti": c.jti,
-            "iat": c.iat,
-            "nbf": c.nbf,
-            "exp": c.exp,
-            "sub": c.sub,
-            "scopes": c.scopes,
-        });
-        if let Some(act) = &c.act {
-            doc["act"] = json!({"sub": act.sub});
-        }
-        *out = into_c_string(doc.to_string());
+        let json = serde_json::to_string(&claims.claims)
+            .map_err(|e| agent_oauth_core::Error::Internal(format!("claims: {e}")))?;
+        *out = into_c_string(json);
         Ok(())
     })
 }

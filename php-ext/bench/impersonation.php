@@ -5,7 +5,7 @@
  * in the same process on the same engine (D23), and memory over 100,000
  * calls after warm-up (D21).
  *
- *   cargo build -p agent_oauth_php --release
+ *   cargo build -p agent_oauth_php --release --features bench
  *   php -d extension=$PWD/target/release/libagent_oauth_php.so php-ext/bench/impersonation.php
  *
  * Options: --calls=100000 (memory run) --warmup=20000 --rounds=7 --batch=2000.
@@ -74,14 +74,14 @@ printf("PHP %s, agent_oauth_php %s, SQLite file in WAL mode, %d customers\n", PH
 
 // Warm-up: caches, the database's page cache, allocator pools.
 $viaExtension($warmup);
-$engine->benchCoreImpersonations($agentToken, REFERENCE, CLIENT_IP, intdiv($warmup, 4));
+AgentOauth\Bench\core_impersonations($engine, $agentToken, REFERENCE, CLIENT_IP, intdiv($warmup, 4));
 
 // Rate: alternate batches so both sides see the same database size.
 $ratios = [];
 $extensionTime = $coreTime = 0.0;
 for ($round = 1; $round <= $rounds; $round++) {
     $ext = $viaExtension($batch);
-    $core = $engine->benchCoreImpersonations($agentToken, REFERENCE, CLIENT_IP, $batch);
+    $core = AgentOauth\Bench\core_impersonations($engine, $agentToken, REFERENCE, CLIENT_IP, $batch);
     $extensionTime += $ext;
     $coreTime += $core;
     $ratios[] = $core / $ext;

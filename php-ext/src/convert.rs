@@ -180,31 +180,21 @@ pub fn token_response(t: &TokenResponse) -> PhpResult<ZBox<ZendHashTable>> {
 /// core reads from them: `kind` (`agent`, `impersonation`, `customer`) and
 /// `agent_id` (the agent, or the acting agent of an impersonation).
 pub fn claims(c: &AccessClaims) -> PhpResult<ZBox<ZendHashTable>> {
-    use agent_oauth_core::token::TokenKind;
-    let mut array = ZendHashTable::with_capacity(10);
-    array.insert("aud", c.aud.as_str())?;
-    array.insert("jti", c.jti.as_str())?;
-    array.insert("iat", c.iat)?;
-    array.insert("nbf", c.nbf)?;
-    array.insert("exp", c.exp)?;
-    array.insert("sub", c.sub.as_str())?;
-    array.insert("scopes", c.scopes.clone())?;
-    match &c.act {
-        Some(act) => {
-            let mut actor = ZendHashTable::with_capacity(1);
-            actor.insert("sub", act.sub.as_str())?;
-            array.insert("act", actor)?;
-        }
-        None => array.insert("act", Zval::null())?,
+    let mut array = serialized(c)?;
+    // A PHP array keeps its keys fixed: `act` is there, null, when absent.
+    if c.act.is_none() {
+        array.insert("act", Zval::null())?;
     }
-    let kind = match c.kind() {
-        TokenKind::Agent => "agent",
-        TokenKind::Impersonation => "impersonation",
-        TokenKind::Customer => "customer",
-    };
-    array.insert("kind", kind)?;
+    array.insert("kind", serialized_scalar(&c.kind())?)?;
     array.insert("agent_id", c.agent_id())?;
     Ok(array)
+}
+
+/// A value the core serializes to a JSON scalar, as a PHP value.
+fn serialized_scalar(value: &impl serde::Serialize) -> PhpResult<Zval> {
+    let json = serde_json::to_value(value)
+        .map_err(|e| exceptions::from_core(Error::Internal(format!("serialization: {e}"))))?;
+    from_json(&json)
 }
 
 /// Request headers from either a list of `[name, value]` pairs or a map of

@@ -4,7 +4,6 @@
 #![allow(non_snake_case)]
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use agent_oauth_core::audit::AuditQuery;
 use agent_oauth_core::directory::{AgentStatus, Customer};
@@ -449,26 +448,28 @@ impl Engine {
         let retention = not_negative("retentionSeconds", retentionSeconds)?;
         self.handle.call(|e| e.purge_expired(retention)).map(count)
     }
+}
 
-    /// For benchmarks only: runs the core's impersonation `$n` times natively
-    /// on this engine, with the same arguments `impersonateCustomer()` takes;
-    /// the seconds it took.
-    pub fn bench_core_impersonations(
+#[cfg(feature = "bench")]
+impl Engine {
+    /// Runs the core's impersonation `n` times natively; the seconds it took
+    /// (see `AgentOauth\\Bench\\core_impersonations` in lib.rs).
+    pub(crate) fn bench_core_impersonations(
         &self,
-        agentToken: &str,
-        customerReference: &str,
-        clientIp: &str,
+        agent_token: &str,
+        customer_reference: &str,
+        client_ip: &str,
         n: i64,
     ) -> PhpResult<f64> {
         let n = not_negative("n", n)?;
         self.handle.call(|e| {
-            let start = Instant::now();
+            let start = std::time::Instant::now();
             for _ in 0..n {
                 std::hint::black_box(e.impersonate(
-                    agentToken,
-                    customerReference,
+                    agent_token,
+                    customer_reference,
                     None,
-                    clientIp,
+                    client_ip,
                 )?);
             }
             Ok(start.elapsed().as_secs_f64())

@@ -28,8 +28,8 @@ pub extern "C" fn module_info(_module: *mut ModuleEntry) {
     info_table_row!("agent_oauth version", AGENT_OAUTH_VERSION);
     info_table_row!("crypto backend", "aws-lc-rs");
     info_table_row!(
-        "SQLite version",
-        agent_oauth_core::store::sqlite::SqliteStore::sqlite_version()
+        "embedded SQLite version",
+        agent_oauth_core::store::embedded_sqlite_version()
     );
     info_table_row!("shared engines", shared::shared_count().to_string());
     info_table_end!();
@@ -52,8 +52,28 @@ unsafe extern "C" fn module_shutdown(_type: i32, _module_number: i32) -> i32 {
     }
 }
 
+/// For benchmarks only, in builds with the cargo feature `bench` (never in
+/// the public class): runs the core's impersonation `$n` times natively on
+/// `$engine`, with the arguments `impersonateCustomer()` takes; the seconds
+/// it took. `php-ext/bench/impersonation.php` compares it with the rate
+/// through the extension.
+#[cfg(feature = "bench")]
+#[php_function]
+#[php(name = "AgentOauth\\Bench\\core_impersonations")]
+pub fn bench_core_impersonations(
+    engine: &engine::Engine,
+    agent_token: &str,
+    customer_reference: &str,
+    client_ip: &str,
+    n: i64,
+) -> PhpResult<f64> {
+    engine.bench_core_impersonations(agent_token, customer_reference, client_ip, n)
+}
+
 #[php_module]
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
+    #[cfg(feature = "bench")]
+    let module = module.function(wrap_function!(bench_core_impersonations));
     module
         .startup_function(module_startup)
         .shutdown_function(module_shutdown)

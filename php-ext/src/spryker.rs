@@ -84,7 +84,7 @@ fn scopes(request: &ZendHashTable, grant_type: &str) -> PhpResult<ZBox<ZendHashT
             None => return Err(exceptions::type_error("`default_scopes` must be an array")),
         }
     }
-    for identifier in scope::scopes_for_grant(grant_type).unwrap_or_default() {
+    for identifier in agent_oauth_core::grant::scopes_for(grant_type).unwrap_or_default() {
         let mut scope = ZendHashTable::with_capacity(1);
         scope.insert("identifier", *identifier)?;
         list.push(scope)?;

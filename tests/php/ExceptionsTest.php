@@ -149,8 +149,9 @@ final class ExceptionsTest extends TestCase
     {
         self::assertThrows(fn () => new Engine(self::config(['acces_token_ttl' => 60])), ConfigurationException::class,
             'Configuration error: invalid configuration: unknown field `acces_token_ttl`, expected one of `database_path`, '
-            . '`private_key_pem`, `private_key_path`, `previous_public_keys_pem`, `previous_public_key_paths`, `client_id`, '
-            . '`access_token_ttl`, `refresh_token_ttl`, `refresh_reuse_grace`, `leeway`, `argon2`, `lockout`, `pool_size`, '
+            . '`database_url`, `table_prefix`, `private_key_pem`, `private_key_path`, `previous_public_keys_pem`, '
+            . '`previous_public_key_paths`, `client_id`, `access_token_ttl`, `refresh_token_ttl`, `refresh_reuse_grace`, '
+            . '`leeway`, `argon2`, `lockout`, `password_pool`, `trusted_proxies`, `pool_size`, '
             . '`busy_timeout_ms`, `glue_base_url`, `glue_max_body_bytes`', null, 500);
         self::assertThrows(fn () => new Engine(['database_path' => ':memory:']), ConfigurationException::class,
             'Configuration error: no signing key: set private_key_pem or private_key_path (the shop\'s OAuth private key)', null, 500);
@@ -165,7 +166,7 @@ final class ExceptionsTest extends TestCase
     public function testInternalErrorForAnUnopenableDatabase(): void
     {
         $e = self::assertThrows(fn () => new Engine(self::config(['database_path' => '/nonexistent/dir/agent-oauth.db'])),
-            InternalException::class, 'Storage error: unable to open database file: /nonexistent/dir/agent-oauth.db', null, 500);
+            InternalException::class, 'Storage error: SQLite: unable to open database file: /nonexistent/dir/agent-oauth.db', null, 500);
         self::assertInstanceOf(Exception::class, $e);
     }
 

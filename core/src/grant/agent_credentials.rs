@@ -24,6 +24,10 @@ impl Grant for AgentCredentialsGrant {
         scope::GRANT_AGENT_CREDENTIALS
     }
 
+    fn scopes(&self) -> &'static [&'static str] {
+        &[scope::AGENT]
+    }
+
     fn handle(&self, engine: &Engine, request: &GrantRequest<'_>) -> Result<TokenResponse> {
         engine.agent_login(
             request.username.unwrap_or_default(),
@@ -144,7 +148,7 @@ impl Engine {
             now,
             kind: SessionKind::Agent,
             sub: &sub,
-            scopes: &[scope::AGENT],
+            scopes: AgentCredentialsGrant.scopes(),
             act: None,
             agent_id: id,
             agent_username: username,

@@ -21,6 +21,10 @@ impl Grant for CustomerImpersonationGrant {
         scope::GRANT_CUSTOMER_IMPERSONATION
     }
 
+    fn scopes(&self) -> &'static [&'static str] {
+        &[scope::CUSTOMER_IMPERSONATION, scope::CUSTOMER]
+    }
+
     fn handle(&self, engine: &Engine, request: &GrantRequest<'_>) -> Result<TokenResponse> {
         engine.impersonate(
             request.agent_token.unwrap_or_default(),
@@ -86,7 +90,7 @@ impl Engine {
             now,
             kind: SessionKind::Impersonation,
             sub: &sub,
-            scopes: &[scope::CUSTOMER_IMPERSONATION, scope::CUSTOMER],
+            scopes: CustomerImpersonationGrant.scopes(),
             act: Some(&caller.claims.sub),
             agent_id: caller.agent.id,
             agent_username: &caller.agent.username,

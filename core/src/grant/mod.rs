@@ -50,8 +50,22 @@ impl std::fmt::Debug for GrantRequest<'_> {
 pub trait Grant: Send + Sync {
     /// The grant type it serves.
     fn identifier(&self) -> &'static str;
+    /// The scopes its tokens carry, as Spryker's scope provider plugins
+    /// answer them (`AgentOauthScopeProviderPlugin`,
+    /// `CustomerImpersonationOauthScopeProviderPlugin`); empty for a grant
+    /// that keeps the scopes of the token it exchanges (refresh).
+    fn scopes(&self) -> &'static [&'static str];
     /// Checks the request and issues a token pair.
     fn handle(&self, engine: &Engine, request: &GrantRequest<'_>) -> Result<TokenResponse>;
+}
+
+/// The scopes of a grant type; `None` for a type the engine does not serve.
+/// The one answer every front end gives (Glue, C, PHP plugin mode).
+pub fn scopes_for(grant_type: &str) -> Option<&'static [&'static str]> {
+    registry()
+        .into_iter()
+        .find(|g| g.identifier() == grant_type)
+        .map(|g| g.scopes())
 }
 
 pub(crate) fn registry() -> Vec<Box<dyn Grant>> {

@@ -17,6 +17,10 @@ impl Grant for RefreshTokenGrant {
         scope::GRANT_REFRESH_TOKEN
     }
 
+    fn scopes(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     fn handle(&self, engine: &Engine, request: &GrantRequest<'_>) -> Result<TokenResponse> {
         engine.refresh(request.refresh_token.unwrap_or_default(), request.client_ip)
     }
@@ -62,7 +66,7 @@ impl Engine {
             SessionKind::Agent => (
                 Subject::agent(agent.id).to_php_json(),
                 None,
-                &[scope::AGENT],
+                super::AgentCredentialsGrant.scopes(),
             ),
             SessionKind::Impersonation => {
                 let reference = row.customer_reference.as_deref().unwrap_or_default();
@@ -77,7 +81,7 @@ impl Engine {
                 (
                     Subject::customer(&customer).to_php_json(),
                     Some(Subject::agent(agent.id).to_php_json()),
-                    &[scope::CUSTOMER_IMPERSONATION, scope::CUSTOMER],
+                    super::CustomerImpersonationGrant.scopes(),
                 )
             }
         };

@@ -80,6 +80,12 @@ pub struct OpenOptions {
     pub table_prefix: String,
 }
 
+/// The version of the SQLite library built into the engine (the embedded
+/// default store), for `phpinfo()` and `--version` texts.
+pub fn embedded_sqlite_version() -> &'static str {
+    sqlite::SqliteStore::sqlite_version()
+}
+
 /// A database URL as logs and error texts may show it: the password (and
 /// anything else between `://` and `@`) replaced by `***`.
 pub fn redact_url(url: &str) -> String {

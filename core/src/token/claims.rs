@@ -80,8 +80,10 @@ impl Actor {
     }
 }
 
-/// What a token is, from its claims.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a token is, from its claims. Serializes as `agent`,
+/// `impersonation` or `customer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum TokenKind {
     /// An agent token: `sub.id_agent` set and scope `agent`.
     Agent,
@@ -91,8 +93,10 @@ pub enum TokenKind {
     Customer,
 }
 
-/// The verified claims of an access token.
-#[derive(Debug, Clone, PartialEq)]
+/// The verified claims of an access token. Serializes to the token's own
+/// wire form and order (`aud, jti, iat, nbf, exp, sub, scopes` and, for
+/// impersonation tokens, `act`), the one JSON every front end hands out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AccessClaims {
     /// Audience: the client identifier.
     pub aud: String,
@@ -107,10 +111,12 @@ pub struct AccessClaims {
     /// The raw `sub` string, exactly as signed.
     pub sub: String,
     /// `sub` decoded.
+    #[serde(skip)]
     pub subject: Subject,
     /// Scope identifiers.
     pub scopes: Vec<String>,
     /// The acting agent, present in impersonation tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub act: Option<Actor>,
 }
 

@@ -30,6 +30,15 @@ struct Cli {
     /// SQLite database file (default: <data-dir>/agent-oauth.db).
     #[arg(long, global = true, env = "AGENT_OAUTH_DB")]
     db: Option<PathBuf>,
+    /// The store by URL: a path, sqlite://PATH, postgres://user:password@host:port/db or
+    /// mysql://user:password@host:port/db (several app servers share one database).
+    #[arg(
+        long,
+        global = true,
+        env = "AGENT_OAUTH_DATABASE_URL",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
     /// The shop's OAuth private key (PEM); without it a development key is kept in the data directory.
     #[arg(long, global = true, env = "AGENT_OAUTH_KEY")]
     key: Option<PathBuf>,
@@ -95,7 +104,7 @@ enum Command {
         )]
         max_connections: usize,
     },
-    /// Create the database schema, the scopes and the default client.
+    /// Create or upgrade the database schema, the scopes and the default client (safe to run twice).
     Init,
     /// Manage agents.
     #[command(subcommand)]
@@ -205,6 +214,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     let paths = Paths {
+        database_url: cli.database_url,
         data_dir: cli.data_dir,
         db: cli.db,
         key: cli.key,
@@ -239,7 +249,7 @@ fn run(cli: Cli) -> Result<()> {
         ),
         Command::Init => {
             let engine = paths.engine(None)?;
-            println!("database ready: {}", engine.config().database_path);
+            println!("database ready: {}", engine.store().describe());
             println!("scopes: {}", engine.store().scopes()?.join(", "));
             Ok(())
         }
@@ -338,7 +348,7 @@ fn serve(
             admin::seed_demo(&engine)?;
             eprintln!("demo data: agent admin@spryker.com / change123, customers DE--1 .. DE--6");
         }
-        eprintln!("database: {}", engine.config().database_path);
+        eprintln!("database: {}", engine.store().describe());
         // Tests and scripts read the address from this line.
         println!("listening on http://{local}");
         use std::io::Write;

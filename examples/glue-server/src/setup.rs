@@ -18,6 +18,8 @@ pub struct Paths {
     pub key: Option<PathBuf>,
     /// A JSON configuration file in the engine's schema (D10).
     pub config: Option<PathBuf>,
+    /// The store by URL (D26), over the file's `database_url` and `--db`.
+    pub database_url: Option<String>,
 }
 
 impl Paths {
@@ -44,7 +46,8 @@ impl Paths {
         let (mut config, names_database) = match &self.config {
             Some(path) => {
                 let text = read(path)?;
-                let names_database = text_names_key(&text, "database_path");
+                let names_database =
+                    text_names_key(&text, "database_path") || text_names_key(&text, "database_url");
                 (Config::from_json(&text)?, names_database)
             }
             None => (Config::default(), false),
@@ -53,6 +56,11 @@ impl Paths {
         // The data directory holds the database unless --db or the file says otherwise.
         if self.db.is_some() || !names_database {
             config.database_path = self.database().to_string_lossy().into_owned();
+        }
+        if let Some(url) = &self.database_url {
+            config.database_url = Some(url.clone());
+        } else if self.db.is_some() {
+            config.database_url = None;
         }
         match &self.key {
             Some(key) => {
