@@ -3,6 +3,7 @@
 //! nine answers of 401/4101, the rest 429/4401, and the right password
 //! inside or after the burst is refused with 429.
 
+#[allow(dead_code)]
 mod common;
 
 use std::collections::BTreeMap;
