@@ -188,6 +188,30 @@ fn host_directory_and_threads_against_the_static_library() {
     c_test("host_threads.c", Link::Static, &[key_path()]);
 }
 
+/// 1,000 agent logins with the default argon2 parameters in one process
+/// (issue 10): RSS stays within 4 MiB of its value after the first 10. Run
+/// natively: under valgrind the figure would be valgrind's, and 1,000
+/// default verifications would take many minutes.
+#[test]
+fn memory_stays_flat_over_1000_default_argon2_logins_against_the_shared_library() {
+    let exe = compile(&root().join("tests/c/memory.c"), Link::Shared);
+    let out = Command::new(&exe)
+        .arg(key_path())
+        .arg(scratch())
+        .output()
+        .expect("run the memory program");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{} exited with {:?}:\n{stdout}{}",
+        exe.display(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.starts_with("ok: "), "{stdout}");
+    println!("{stdout}");
+}
+
 fn example(link: Link) {
     let exe = compile(&root().join("examples/c/agent_assist.c"), link);
     let out = run_under_valgrind(&exe, &[key_path()]);
