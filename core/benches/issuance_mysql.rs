@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use agent_oauth_core::directory::AgentStatus;
 use agent_oauth_core::{Config, Engine};
-use aws_lc_rs::signature::{self, KeyPair, RsaKeyPair};
+use aws_lc_rs::signature::{self, RsaKeyPair};
 use criterion::{Criterion, criterion_group};
 
 const KEY: &str = include_str!("../tests/keys/test-only-private-key.pem");

@@ -317,3 +317,98 @@ fn values_longer_than_their_columns_are_invalid_requests() {
     c.email = "ok@example.com".into();
     store.upsert_customer(&c).unwrap();
 }
+
+#[test]
+fn revocations_racing_refreshes_neither_fail_nor_leave_a_row_alive() {
+    let server = server_or_skip!(mariadb_server::shared());
+    let store = open(&server.url(), &mariadb_server::prefix("revoke_vs_refresh")).unwrap();
+    for round in 0..30_i64 {
+        let family = 1000 * (round + 1);
+        // Other sessions of the agent around the refreshed one, so the
+        // revocation scans past rows that the refresh locks and inserts.
+        let rows: Vec<_> = (0..4)
+            .map(|i| contract::row(family + 100 * i, family + 100 * i, SessionKind::Agent))
+            .collect();
+        store
+            .write(Durability::Normal, &mut |w| {
+                for r in &rows {
+                    assert!(w.insert(r)?);
+                }
+                Ok(())
+            })
+            .unwrap();
+        let barrier = Barrier::new(2);
+        let (refreshed, revoked) = std::thread::scope(|s| {
+            let refresh = s.spawn(|| {
+                barrier.wait();
+                store.write(Durability::Normal, &mut |w| {
+                    let current = w.find(family)?.expect("row");
+                    if current.revoked_at.is_none() && w.spend(family, NOW + 1)? {
+                        // A child keyed below its parent: the revocation's
+                        // index scan passes its place before reaching the parent.
+                        assert!(w.insert(&contract::row(
+                            family - 1,
+                            family,
+                            SessionKind::Agent
+                        ))?);
+                    }
+                    Ok(())
+                })
+            });
+            let revoke = s.spawn(|| {
+                barrier.wait();
+                let mut n = 0;
+                store
+                    .write(Durability::Full, &mut |w| {
+                        n = w.revoke(agent_oauth_core::store::RevokeScope::Agent(1), NOW + 2)?;
+                        Ok(())
+                    })
+                    .map(|()| n)
+            });
+            (refresh.join().unwrap(), revoke.join().unwrap())
+        });
+        refreshed.unwrap_or_else(|e| panic!("round {round}: refresh: {e}"));
+        let revoked = revoked.unwrap_or_else(|e| panic!("round {round}: revoke: {e}"));
+        assert!(revoked >= 1, "round {round}");
+        for id in [family - 1, family, family + 100, family + 200, family + 300] {
+            if let Some(row) = store.find(id).unwrap() {
+                assert!(row.revoked_at.is_some(), "round {round}: row {id} alive");
+            }
+        }
+    }
+}
+
+#[test]
+fn concurrent_upserts_of_one_new_customer_all_succeed() {
+    let server = server_or_skip!(mariadb_server::shared());
+    let store = open(&server.url(), &mariadb_server::prefix("upsert_race")).unwrap();
+    let barrier = Barrier::new(8);
+    std::thread::scope(|s| {
+        for t in 0..8 {
+            let (store, barrier) = (&store, &barrier);
+            s.spawn(move || {
+                barrier.wait();
+                store
+                    .upsert_customer(&Customer {
+                        id_customer: 9,
+                        customer_reference: "DE--9".into(),
+                        email: format!("t{t}@example.com"),
+                        first_name: "F".into(),
+                        last_name: "L".into(),
+                        id_company_user: None,
+                        permissions: None,
+                        is_active: true,
+                    })
+                    .unwrap();
+            });
+        }
+    });
+    let page = store
+        .search(&agent_oauth_core::directory::CustomerSearch {
+            q: String::new(),
+            offset: 0,
+            limit: 10,
+        })
+        .unwrap();
+    assert_eq!(page.total, 1);
+}

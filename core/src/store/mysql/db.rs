@@ -134,7 +134,10 @@ impl Db {
                     "SET NAMES utf8mb4, SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', \
                      SESSION innodb_lock_wait_timeout = {lock_wait_secs}"
                 ),
-                "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ".into(),
+                // Locking reads lock the rows found and no gaps: a refresh
+                // inserting its child beside rows a revocation has locked
+                // cannot deadlock with it, as it does under REPEATABLE READ.
+                "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED".into(),
             ]);
         let pool =
             Pool::new(builder).map_err(|e| Error::Storage(format!("MySQL at {location}: {e}")))?;

@@ -1,7 +1,7 @@
 //! Agents and customers kept in the engine's own tables on MySQL/MariaDB.
 
 use mysql::prelude::Queryable;
-use mysql::{AccessMode, Row, TxOpts, Value};
+use mysql::{AccessMode, IsolationLevel, Row, TxOpts, Value};
 
 use super::db::{DUPLICATE_KEY, Fail, code};
 use super::tokens::col;
@@ -114,8 +114,10 @@ impl CustomerDirectory for MysqlStore {
         let page_sql = format!(
             "SELECT {CUSTOMER_COLUMNS} FROM {table} WHERE {filter} ORDER BY id_customer LIMIT ? OFFSET ?"
         );
-        // The count and the page from one snapshot.
+        // The count and the page from one snapshot (REPEATABLE READ: under
+        // the sessions' READ COMMITTED each statement would see its own).
         let snapshot = TxOpts::default()
+            .set_isolation_level(Some(IsolationLevel::RepeatableRead))
             .set_with_consistent_snapshot(true)
             .set_access_mode(Some(AccessMode::ReadOnly));
         self.db.read(|conn| {
@@ -249,31 +251,43 @@ impl CustomerStore for MysqlStore {
             c.id_customer.into(),
         ];
         // Not `ON DUPLICATE KEY UPDATE`: it would update whichever row holds
-        // a clashing reference. Lock the id, then update or insert; a
-        // clashing reference is then the only possible duplicate.
+        // a clashing reference. Lock the id, then update or insert.
+        let find = format!("SELECT id_customer FROM {table} WHERE id_customer = ? FOR UPDATE");
+        let insert = format!(
+            "INSERT INTO {table} (customer_reference, email, first_name, last_name, id_company_user,
+                permissions, is_active, reference_lc, email_lc, first_name_lc, last_name_lc, id_customer)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        );
+        let update = format!(
+            "UPDATE {table} SET customer_reference = ?, email = ?, first_name = ?, last_name = ?,
+                id_company_user = ?, permissions = ?, is_active = ?, reference_lc = ?, email_lc = ?,
+                first_name_lc = ?, last_name_lc = ? WHERE id_customer = ?"
+        );
+        let taken = || -> Fail {
+            Error::InvalidRequest(format!(
+                "customer reference {:?} belongs to another customer",
+                c.customer_reference
+            ))
+            .into()
+        };
         self.db.transaction(true, |tx| {
-            let exists: Option<i64> = tx.exec_first(
-                format!("SELECT id_customer FROM {table} WHERE id_customer = ? FOR UPDATE"),
-                (c.id_customer,),
-            )?;
-            let sql = match exists {
-                Some(_) => format!(
-                    "UPDATE {table} SET customer_reference = ?, email = ?, first_name = ?, last_name = ?,
-                        id_company_user = ?, permissions = ?, is_active = ?, reference_lc = ?, email_lc = ?,
-                        first_name_lc = ?, last_name_lc = ? WHERE id_customer = ?"
-                ),
-                None => format!(
-                    "INSERT INTO {table} (customer_reference, email, first_name, last_name, id_company_user,
-                        permissions, is_active, reference_lc, email_lc, first_name_lc, last_name_lc, id_customer)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                ),
-            };
-            match tx.exec_drop(sql, values.clone()) {
-                Err(e) if code(&e) == Some(DUPLICATE_KEY) => Err(Error::InvalidRequest(format!(
-                    "customer reference {:?} belongs to another customer",
-                    c.customer_reference
-                ))
-                .into()),
+            let exists: Option<i64> = tx.exec_first(&find, (c.id_customer,))?;
+            if exists.is_none() {
+                match tx.exec_drop(&insert, values.clone()) {
+                    Ok(()) => return Ok(()),
+                    Err(e) if code(&e) != Some(DUPLICATE_KEY) => return Err(e.into()),
+                    // The reference is another customer's, or a concurrent
+                    // upsert has just inserted this id: then update it.
+                    Err(_) => {
+                        let inserted: Option<i64> = tx.exec_first(&find, (c.id_customer,))?;
+                        if inserted.is_none() {
+                            return Err(taken());
+                        }
+                    }
+                }
+            }
+            match tx.exec_drop(&update, values.clone()) {
+                Err(e) if code(&e) == Some(DUPLICATE_KEY) => Err(taken()),
                 other => Ok(other?),
             }
         })

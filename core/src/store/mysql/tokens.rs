@@ -198,8 +198,10 @@ impl TokenWriter for Writer<'_, '_> {
         };
         let table = &self.t.refresh_token;
         // No RETURNING on UPDATE: lock the rows and learn their families
-        // first (under REPEATABLE READ the locks also keep new rows out of
-        // the range), then revoke exactly those.
+        // first, then revoke by the same condition. Under READ COMMITTED the
+        // update also finds a row committed in between (a refresh's child
+        // that the scan had passed), so no session escapes; such a row's
+        // family may go uncounted.
         let done = (|| -> std::result::Result<usize, Fail> {
             let mut families: Vec<i64> = self.tx.exec(
                 format!(
