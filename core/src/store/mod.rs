@@ -5,6 +5,8 @@
 //! (lockout, sessions, revocation scope, search matching) are decided in core.
 
 mod catalog;
+#[cfg(feature = "mysql")]
+pub mod mysql;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -100,9 +102,14 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// Opens the store a URL names and brings its schema up to date: a plain
-/// path, `sqlite://PATH` or `:memory:` is SQLite (D26).
+/// path, `sqlite://PATH` or `:memory:` is SQLite; `mysql://` or `mariadb://`
+/// is MySQL/MariaDB (D26).
 pub fn open(url: &str, options: OpenOptions) -> Result<Arc<dyn Store>> {
     let path = url.strip_prefix("sqlite://").unwrap_or(url);
+    #[cfg(feature = "mysql")]
+    if url.starts_with("mysql://") || url.starts_with("mariadb://") {
+        return Ok(Arc::new(mysql::MysqlStore::open(url, &options)?));
+    }
     if let Some((scheme, _)) = url.split_once("://")
         && scheme != "sqlite"
     {
