@@ -5,6 +5,8 @@
 //! (lockout, sessions, revocation scope, search matching) are decided in core.
 
 mod catalog;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -94,9 +96,18 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// Opens the store a URL names and brings its schema up to date: a plain
-/// path, `sqlite://PATH` or `:memory:` is SQLite (D26).
+/// path, `sqlite://PATH` or `:memory:` is SQLite; `postgres://` or
+/// `postgresql://` is PostgreSQL (D26).
 pub fn open(url: &str, options: OpenOptions) -> Result<Arc<dyn Store>> {
     let path = url.strip_prefix("sqlite://").unwrap_or(url);
+    if matches!(url.split_once("://"), Some(("postgres" | "postgresql", _))) {
+        #[cfg(feature = "postgres")]
+        return Ok(Arc::new(postgres::PostgresStore::open(url, &options)?));
+        #[cfg(not(feature = "postgres"))]
+        return Err(Error::Config(
+            "database_url: this build has no PostgreSQL support (cargo feature `postgres`)".into(),
+        ));
+    }
     if let Some((scheme, _)) = url.split_once("://")
         && scheme != "sqlite"
     {
