@@ -65,6 +65,7 @@ macro_rules! contract_suite {
             search_page_past_the_end_keeps_the_total,
             customer_permissions_round_trip_in_key_order,
             write_transaction_reads_its_own_writes,
+            nul_characters_in_lookups_lockout_keys_and_audit_are_not_errors,
         );
     };
     (@tests $factory:expr; $($name:ident),* $(,)?) => {
@@ -763,4 +764,60 @@ pub fn write_transaction_reads_its_own_writes(store: &dyn Store) {
         .unwrap();
     assert_eq!(seen, [Some(None), Some(Some(NOW + 1)), Some(Some(NOW + 2))]);
     assert_eq!(store.find(77).unwrap().unwrap().revoked_at, Some(NOW + 2));
+}
+
+/// Request values reach the store as sent: a NUL inside one (which
+/// PostgreSQL text cannot hold) finds nothing, counts, and is audited.
+pub fn nul_characters_in_lookups_lockout_keys_and_audit_are_not_errors(store: &dyn Store) {
+    store
+        .insert_agent(Some(1), "a@b.c", "h", AgentStatus::Active, NOW)
+        .unwrap();
+    store
+        .upsert_customer(&customer(1, "DE--1", "a@b.c", "A", "B"))
+        .unwrap();
+    assert_eq!(store.find_by_username("a@b.c\0").unwrap(), None);
+    assert_eq!(store.find_by_reference("DE--1\0").unwrap(), None);
+    assert_eq!(store.find_client("frontend\0").unwrap(), None);
+    let page = store
+        .search(&CustomerSearch {
+            q: "a\0".into(),
+            offset: 0,
+            limit: 10,
+        })
+        .unwrap();
+    assert_eq!((page.customers.len(), page.total), (0, 0));
+    let state = LockoutState {
+        failures: 1,
+        window_start: NOW,
+        blocked_until: None,
+    };
+    store.update("ip\u{1f}a\0b", &mut |_| Some(state)).unwrap();
+    assert_eq!(store.get("ip\u{1f}a\0b").unwrap(), Some(state));
+    assert_eq!(store.get("ip\u{1f}a").unwrap(), None);
+    let mut e = AuditEvent::new(AuditKind::AgentLoginFailed, NOW);
+    e.agent_username = Some("a\0b".into());
+    e.reason = Some("\0".into());
+    store.record(&e).unwrap();
+    let mut revoked = 1;
+    store
+        .write(Durability::Full, &mut |w| {
+            revoked = w.revoke(RevokeScope::Customer("DE--1\0"), NOW)?;
+            w.audit(&e)
+        })
+        .unwrap();
+    assert_eq!(revoked, 0);
+    let events = store
+        .query(&AuditQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    assert!(
+        events[0]
+            .agent_username
+            .as_deref()
+            .unwrap()
+            .starts_with('a')
+    );
 }

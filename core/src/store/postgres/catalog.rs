@@ -1,6 +1,6 @@
 //! OAuth clients and scopes (Spryker's `spy_oauth_client`, `spy_oauth_scope`).
 
-use super::PostgresStore;
+use super::{PostgresStore, has_nul};
 use crate::error::{Error, Result};
 use crate::store::{CatalogStore, Client};
 
@@ -62,6 +62,9 @@ impl CatalogStore for PostgresStore {
 
     /// The client with this identifier.
     fn find_client(&self, identifier: &str) -> Result<Option<Client>> {
+        if has_nul(identifier) {
+            return Ok(None);
+        }
         self.pool.with(|conn| {
             let Some(r) = conn.query_opt(FIND_CLIENT, &[&identifier])? else {
                 return Ok(None);

@@ -5,7 +5,7 @@ use postgres::Row;
 use postgres::error::SqlState;
 
 use super::pool::PgError;
-use super::{PostgresStore, begin};
+use super::{PostgresStore, begin, has_nul};
 use crate::directory::{
     Agent, AgentDirectory, AgentStatus, Customer, CustomerDirectory, CustomerPage, CustomerSearch,
 };
@@ -114,6 +114,9 @@ fn unique_violation(e: PgError, message: impl FnOnce() -> String) -> Error {
 
 impl AgentDirectory for PostgresStore {
     fn find_by_username(&self, username: &str) -> Result<Option<Agent>> {
+        if has_nul(username) {
+            return Ok(None);
+        }
         self.pool.with(|conn| {
             conn.query_opt(FIND_AGENT_BY_USERNAME, &[&username])?
                 .map(|r| read_agent(&r))
@@ -128,6 +131,9 @@ impl AgentDirectory for PostgresStore {
 
 impl CustomerDirectory for PostgresStore {
     fn find_by_reference(&self, customer_reference: &str) -> Result<Option<Customer>> {
+        if has_nul(customer_reference) {
+            return Ok(None);
+        }
         self.pool.with(|conn| {
             conn.query_opt(FIND_CUSTOMER, &[&customer_reference])?
                 .map(|r| read_customer(&r, 0))
@@ -137,6 +143,12 @@ impl CustomerDirectory for PostgresStore {
 
     fn search(&self, query: &CustomerSearch) -> Result<CustomerPage> {
         let q = fold(&query.q);
+        if has_nul(&q) {
+            return Ok(CustomerPage {
+                customers: Vec::new(),
+                total: 0,
+            });
+        }
         let (limit, offset) = (i64::from(query.limit), i64::from(query.offset));
         let rows = self.pool.with(|conn| {
             Ok(match q.is_empty() {

@@ -138,6 +138,21 @@ fn begin(durability: Durability) -> &'static str {
     }
 }
 
+/// PostgreSQL text cannot hold NUL, which SQLite stores: a value with one
+/// is never stored, so a lookup of it finds nothing without asking.
+fn has_nul(s: &str) -> bool {
+    s.contains('\0')
+}
+
+/// Free text kept for the record (audit fields) with each NUL as U+FFFD,
+/// where the extended query protocol would refuse the whole event.
+fn storable(s: &Option<String>) -> Option<std::borrow::Cow<'_, str>> {
+    s.as_deref().map(|s| match has_nul(s) {
+        true => std::borrow::Cow::Owned(s.replace('\0', "\u{FFFD}")),
+        false => std::borrow::Cow::Borrowed(s),
+    })
+}
+
 /// A 64-bit key for `pg_advisory_xact_lock`, the same in every process and
 /// build: FNV-1a over the table prefix, a zero byte, the purpose and `name`.
 fn advisory_key(prefix: &str, name: &str) -> i64 {

@@ -95,8 +95,10 @@ const MIGRATIONS: &[&str] = &[
         code TEXT
     );
 
+    -- The key as bytes: it holds a username as sent, which may contain NUL
+    -- (PostgreSQL text cannot).
     CREATE TABLE "{p}lockout" (
-        key TEXT PRIMARY KEY,
+        key BYTEA PRIMARY KEY,
         failures BIGINT NOT NULL,
         window_start BIGINT NOT NULL,
         blocked_until BIGINT

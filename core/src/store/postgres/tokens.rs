@@ -3,7 +3,7 @@
 use postgres::Row;
 
 use super::pool::{Conn, PgResult};
-use super::{PostgresStore, advisory_key, begin, lock_sql};
+use super::{PostgresStore, advisory_key, begin, has_nul, lock_sql, storable};
 use crate::audit::{AuditEvent, AuditKind, AuditQuery};
 use crate::error::{Error, Result};
 use crate::lockout::LockoutState;
@@ -134,12 +134,12 @@ fn insert_audit(conn: &mut Conn, e: &AuditEvent) -> PgResult<u64> {
             &e.at,
             &e.kind.as_str(),
             &e.agent_id,
-            &e.agent_username,
-            &e.customer_reference,
-            &e.client_ip,
-            &e.jti,
-            &e.reason,
-            &e.code,
+            &storable(&e.agent_username),
+            &storable(&e.customer_reference),
+            &storable(&e.client_ip),
+            &storable(&e.jti),
+            &storable(&e.reason),
+            &storable(&e.code),
         ],
     )
 }
@@ -194,6 +194,11 @@ impl TokenWriter for Writer<'_> {
                 .0
                 .query_one(REVOKE_FAMILY, &[&at, &agent_id, &family_id])?,
             RevokeScope::Agent(agent_id) => self.0.query_one(REVOKE_AGENT, &[&at, &agent_id])?,
+            RevokeScope::Customer(reference)
+            | RevokeScope::AgentCustomer {
+                customer_reference: reference,
+                ..
+            } if has_nul(reference) => return Ok(0),
             RevokeScope::Customer(reference) => {
                 self.0.query_one(REVOKE_CUSTOMER, &[&at, &reference])?
             }
@@ -309,7 +314,7 @@ impl LockoutStore for PostgresStore {
                         conn.execute(
                             PUT_LOCKOUT,
                             &[
-                                &key,
+                                &key.as_bytes(),
                                 &i64::from(s.failures),
                                 &s.window_start,
                                 &s.blocked_until,
@@ -317,7 +322,7 @@ impl LockoutStore for PostgresStore {
                         )?;
                     }
                     None => {
-                        conn.execute(DELETE_LOCKOUT, &[&key])?;
+                        conn.execute(DELETE_LOCKOUT, &[&key.as_bytes()])?;
                     }
                 }
                 Ok(next)
@@ -332,7 +337,7 @@ impl LockoutStore for PostgresStore {
 }
 
 fn read_lockout(conn: &mut Conn, key: &str) -> Result<Option<LockoutState>> {
-    let Some(r) = conn.query_opt(GET_LOCKOUT, &[&key])? else {
+    let Some(r) = conn.query_opt(GET_LOCKOUT, &[&key.as_bytes()])? else {
         return Ok(None);
     };
     let get = |e| corrupt("lockout counter", e);
