@@ -58,7 +58,7 @@ fn benches(c: &mut Criterion) {
          SELECT seq, CONCAT('DE--', seq), CONCAT('customer', seq, '@example.com'), CONCAT('First', seq),
              CONCAT('Last', seq), 1, CONCAT('de--', seq), CONCAT('customer', seq, '@example.com'),
              CONCAT('first', seq), CONCAT('last', seq)
-         FROM seq_1_to_{CUSTOMERS}",
+         FROM {db}.seq_1_to_{CUSTOMERS}",
         db = mariadb_server::DATABASE
     ));
     let agent_token = engine
