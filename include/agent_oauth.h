@@ -369,9 +369,11 @@ ao_result ao_engine_find_customer(const struct ao_engine *engine, const char *cu
 /**
  * Searches customers as Spryker's agent customer search does: `q` is a
  * case-insensitive prefix of e-mail, first or last name, or an equal
- * reference (empty: everyone), ordered by id. `limit` 0 means no paging (the
- * first 10); otherwise the limit is clamped to 1..100 and `offset` rounded
- * down to a page boundary, as Glue does. This call checks no token: the
+ * reference (empty: everyone), ordered by id. `offset` and `limit` both 0
+ * mean no paging (the first 10); a `limit` of 0 with an offset is
+ * `AO_RESULT_INVALID_REQUEST` ("Pagination parameters are invalid."), as
+ * Glue answers it; otherwise the limit is clamped to 1..100 and `offset`
+ * rounded down to a page boundary (D14). This call checks no token: the
  * host authorises its caller (the Glue handler's `/agent-customer-search`
  * requires an agent token).
  *

@@ -18,6 +18,7 @@ need curl curl
 need php php8.2-cli
 need php-config php8.2-dev
 need phpunit phpunit
+[ -x /usr/sbin/mariadbd ] || need mariadbd mariadb-server
 has_libclang || packages+=(libclang-dev)
 if [ ${#packages[@]} -gt 0 ]; then
     echo "installing: ${packages[*]}"

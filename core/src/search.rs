@@ -1,6 +1,38 @@
 //! Paging rules of the agent customer search (Spryker's, D14).
 
 use crate::directory::CustomerSearch;
+use crate::error::{Error, Result};
+
+/// The message of invalid paging, as Glue's validator words it (D14).
+pub const INVALID_PAGING: &str = "Pagination parameters are invalid.";
+
+/// The paging of a search request (D14), the one rule Glue, C and PHP
+/// apply: `offset` and `limit` count only when both are present; a limit of
+/// 0 is invalid ([`Error::InvalidRequest`] with [`INVALID_PAGING`]).
+pub fn paging(offset: Option<u64>, limit: Option<u64>) -> Result<Option<(u64, u64)>> {
+    match (offset, limit) {
+        (Some(_), Some(0)) => Err(Error::InvalidRequest(INVALID_PAGING.into())),
+        (Some(offset), Some(limit)) => Ok(Some((offset, limit))),
+        _ => Ok(None),
+    }
+}
+
+/// [`paging`] from the raw query values of a Glue request: each value that
+/// is present must be a non-negative integer, else the paging is invalid.
+pub fn parse_paging(offset: Option<&str>, limit: Option<&str>) -> Result<Option<(u64, u64)>> {
+    let number = |v: Option<&str>| {
+        v.map(|v| {
+            v.parse::<u64>()
+                .map_err(|_| Error::InvalidRequest(INVALID_PAGING.into()))
+        })
+        .transpose()
+    };
+    let (offset, limit) = (number(offset)?, number(limit)?);
+    if limit == Some(0) {
+        return Err(Error::InvalidRequest(INVALID_PAGING.into()));
+    }
+    paging(offset, limit)
+}
 
 /// Rows per page when the request names none.
 pub const DEFAULT_LIMIT: u32 = 10;

@@ -1167,3 +1167,27 @@ fn upsert_customer_with_an_empty_reference_is_an_invalid_request() {
     assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
     assert_eq!(find(&f.engine, "", None).total, 6);
 }
+
+#[test]
+fn paging_counts_only_with_both_values_and_a_limit_of_zero_is_invalid() {
+    use agent_oauth_core::search::{INVALID_PAGING, paging, parse_paging};
+    assert_eq!(paging(None, None).unwrap(), None);
+    assert_eq!(paging(Some(20), None).unwrap(), None);
+    assert_eq!(paging(None, Some(5)).unwrap(), None);
+    assert_eq!(paging(Some(20), Some(5)).unwrap(), Some((20, 5)));
+    let err = paging(Some(0), Some(0)).unwrap_err();
+    assert_eq!(err.to_string(), INVALID_PAGING);
+    assert_eq!((err.glue_code(), err.http_status()), (Some("901"), 422));
+    assert_eq!(parse_paging(Some("10"), Some("5")).unwrap(), Some((10, 5)));
+    assert_eq!(parse_paging(Some("10"), None).unwrap(), None);
+    for (offset, limit) in [
+        (Some("x"), Some("5")),
+        (Some("-1"), Some("5")),
+        (Some("1"), Some("0")),
+        (None, Some("0")),
+        (Some("1.5"), None),
+        (None, Some("")),
+    ] {
+        assert!(parse_paging(offset, limit).is_err(), "{offset:?} {limit:?}");
+    }
+}

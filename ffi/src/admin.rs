@@ -197,9 +197,11 @@ struct SearchAnswer {
 
 /// Searches customers as Spryker's agent customer search does: `q` is a
 /// case-insensitive prefix of e-mail, first or last name, or an equal
-/// reference (empty: everyone), ordered by id. `limit` 0 means no paging (the
-/// first 10); otherwise the limit is clamped to 1..100 and `offset` rounded
-/// down to a page boundary, as Glue does. This call checks no token: the
+/// reference (empty: everyone), ordered by id. `offset` and `limit` both 0
+/// mean no paging (the first 10); a `limit` of 0 with an offset is
+/// `AO_RESULT_INVALID_REQUEST` ("Pagination parameters are invalid."), as
+/// Glue answers it; otherwise the limit is clamped to 1..100 and `offset`
+/// rounded down to a page boundary (D14). This call checks no token: the
 /// host authorises its caller (the Glue handler's `/agent-customer-search`
 /// requires an agent token).
 ///
@@ -218,7 +220,11 @@ pub unsafe extern "C" fn ao_engine_search_customers(
         let core = unsafe { engine_arg(engine) }?;
         let q = unsafe { str_arg(q, "q") }?;
         let out = unsafe { out_arg(out_json, "out_json") }?;
-        let paging = (limit > 0).then_some((offset, limit));
+        // 0 and 0 stand for "no paging"; the rule itself is the core's.
+        let paging = match (offset, limit) {
+            (0, 0) => search::paging(None, None),
+            (offset, limit) => search::paging(Some(offset), Some(limit)),
+        }?;
         let query = search::page(q, paging);
         let page = core.search_customers(&query)?;
         *out = to_json(&SearchAnswer {

@@ -796,6 +796,19 @@ fn customer_administration_and_search() {
             (Some(10), Some(5), Some(25))
         );
         assert_eq!(page["customers"][0]["id_customer"], 11);
+        // A limit of 0 beside an offset is invalid paging, as in Glue (D14).
+        let mut json = sentinel();
+        assert_eq!(
+            ao_engine_search_customers(engine, c("").as_ptr(), 5, 0, &mut json),
+            ao_result::InvalidRequest
+        );
+        assert_eq!(json, sentinel());
+        assert_eq!(
+            CStr::from_ptr(ao_engine_last_error(engine))
+                .to_str()
+                .unwrap(),
+            "Pagination parameters are invalid."
+        );
         ao_engine_free(engine);
     }
 }

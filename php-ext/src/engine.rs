@@ -250,10 +250,9 @@ impl Engine {
         offset: Option<i64>,
         limit: Option<i64>,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let paging = match (offset, limit) {
-            (Some(o), Some(l)) => Some((not_negative("offset", o)?, not_negative("limit", l)?)),
-            _ => None,
-        };
+        let offset = offset.map(|o| not_negative("offset", o)).transpose()?;
+        let limit = limit.map(|l| not_negative("limit", l)).transpose()?;
+        let paging = search::paging(offset, limit).map_err(from_core)?;
         let query = search::page(q.unwrap_or_default(), paging);
         let page = self.handle.call(|e| e.search_customers(&query))?;
         let mut result = ZendHashTable::with_capacity(4);

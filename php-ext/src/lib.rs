@@ -28,7 +28,7 @@ pub extern "C" fn module_info(_module: *mut ModuleEntry) {
     info_table_row!("agent_oauth version", AGENT_OAUTH_VERSION);
     info_table_row!("crypto backend", "aws-lc-rs");
     info_table_row!(
-        "embedded SQLite version",
+        "SQLite version",
         agent_oauth_core::store::embedded_sqlite_version()
     );
     info_table_row!("shared engines", shared::shared_count().to_string());

@@ -6,6 +6,7 @@ namespace AgentOauth\Tests;
 
 use AgentOauth\Engine;
 use AgentOauth\InvalidAccessTokenException;
+use AgentOauth\InvalidRequestException;
 use AgentOauth\RefreshFailedException;
 
 final class EngineFlowTest extends TestCase
@@ -135,6 +136,13 @@ final class EngineFlowTest extends TestCase
         self::assertSame(['DE--3', 'DE--4'], array_column($all['customers'], 'customer_reference'));
         self::assertSame(100, $engine->searchCustomers('', 0, 1000)['limit']);
         self::assertSame(0, $engine->searchCustomers('', 4)['offset'], 'offset without limit is ignored');
+        try {
+            $engine->searchCustomers('', 0, 0);
+            self::fail('a limit of 0 is invalid paging (D14)');
+        } catch (InvalidRequestException $e) {
+            self::assertSame(['Pagination parameters are invalid.', '901', 422],
+                [$e->getMessage(), $e->getGlueCode(), $e->getHttpStatus()]);
+        }
         self::assertSame(self::customers()[4], $engine->findCustomer('DE--5'));
         self::assertNull($engine->findCustomer('DE--404'));
     }

@@ -76,15 +76,13 @@ pub(super) fn customer_search(engine: &Engine, request: &GlueRequest<'_>) -> Glu
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let offset = param(PAGE_OFFSET).map(|v| v.parse::<u64>().ok());
-    let limit = param(PAGE_LIMIT).map(|v| v.parse::<u64>().ok().filter(|&l| l > 0));
-    if matches!(offset, Some(None)) || matches!(limit, Some(None)) {
-        return response::plain_text(400, "Pagination parameters are invalid.");
-    }
+    let paging = match search::parse_paging(param(PAGE_OFFSET), param(PAGE_LIMIT)) {
+        Ok(paging) => paging,
+        Err(_) => return response::plain_text(400, search::INVALID_PAGING),
+    };
     if let Err(r) = authenticate(engine, request) {
         return r;
     }
-    let paging = offset.flatten().zip(limit.flatten());
     let query = search::page(param("q").unwrap_or_default(), paging);
     let page = match engine.search_customers(&query) {
         Ok(p) => p,

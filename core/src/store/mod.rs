@@ -5,6 +5,10 @@
 //! (lockout, sessions, revocation scope, search matching) are decided in core.
 
 mod catalog;
+#[cfg(feature = "mysql")]
+pub mod mysql;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -100,9 +104,23 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// Opens the store a URL names and brings its schema up to date: a plain
-/// path, `sqlite://PATH` or `:memory:` is SQLite (D26).
+/// path, `sqlite://PATH` or `:memory:` is SQLite; `postgres://` or
+/// `postgresql://` is PostgreSQL; `mysql://` or `mariadb://` is
+/// MySQL/MariaDB (D26).
 pub fn open(url: &str, options: OpenOptions) -> Result<Arc<dyn Store>> {
     let path = url.strip_prefix("sqlite://").unwrap_or(url);
+    #[cfg(feature = "mysql")]
+    if url.starts_with("mysql://") || url.starts_with("mariadb://") {
+        return Ok(Arc::new(mysql::MysqlStore::open(url, &options)?));
+    }
+    if matches!(url.split_once("://"), Some(("postgres" | "postgresql", _))) {
+        #[cfg(feature = "postgres")]
+        return Ok(Arc::new(postgres::PostgresStore::open(url, &options)?));
+        #[cfg(not(feature = "postgres"))]
+        return Err(Error::Config(
+            "database_url: this build has no PostgreSQL support (cargo feature `postgres`)".into(),
+        ));
+    }
     if let Some((scheme, _)) = url.split_once("://")
         && scheme != "sqlite"
     {

@@ -1698,7 +1698,12 @@ fn key_rotation_keeps_earlier_tokens_valid_across_a_restart() {
     let old_jwks = server.jwks();
     assert_eq!(old_jwks.keys.len(), 1);
     let old_kid = old_jwks.keys[0].common.key_id.clone().unwrap();
-    assert!(server.terminate("-TERM").success(), "SIGTERM exit status");
+    let status = server.terminate("-TERM");
+    assert!(
+        status.success(),
+        "SIGTERM exit status {status:?}; server log:\n{}",
+        server.log()
+    );
 
     let out = data.cli(&["keys", "rotate"]);
     assert!(

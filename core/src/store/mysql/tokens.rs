@@ -1,0 +1,432 @@
+//! Refresh tokens, audit events and lockout counters on MySQL/MariaDB.
+
+use mysql::prelude::{FromValue, Queryable};
+use mysql::{Row, Transaction, Value};
+
+use super::db::{Fail, bad_column};
+use super::{MAX_KEY_BYTES, MysqlStore, Tables};
+use crate::audit::{AuditEvent, AuditKind, AuditQuery};
+use crate::error::{Error, Result};
+use crate::lockout::LockoutState;
+use crate::store::{
+    AuditStore, Durability, LockoutFn, LockoutStore, RefreshTokenRow, RevokeScope, SessionKind,
+    TokenStore, TokenWriter, WriteFn,
+};
+
+const ROW_COLUMNS: &str = "id, token_hash, family_id, parent_id, origin_family_id, kind, agent_id, \
+     agent_username, customer_reference, scopes, client_id, jti, cap_at, \
+     issued_at, expires_at, used_at, revoked_at";
+
+fn jti_key(jti: &[u8; 40]) -> i64 {
+    i64::from_be_bytes(jti[..8].try_into().expect("8 bytes"))
+}
+
+/// Column `i` of `row`, converted.
+pub(super) fn col<T: FromValue>(row: &mut Row, i: usize) -> std::result::Result<T, Fail> {
+    match row.take_opt(i) {
+        Some(Ok(value)) => Ok(value),
+        _ => Err(bad_column(&i.to_string())),
+    }
+}
+
+fn fixed<const N: usize>(row: &mut Row, i: usize) -> std::result::Result<[u8; N], Fail> {
+    col::<Vec<u8>>(row, i)?
+        .try_into()
+        .map_err(|_| bad_column(&i.to_string()))
+}
+
+fn read_row(mut r: Row) -> std::result::Result<RefreshTokenRow, Fail> {
+    Ok(RefreshTokenRow {
+        id: col(&mut r, 0)?,
+        token_hash: fixed(&mut r, 1)?,
+        family_id: col(&mut r, 2)?,
+        parent_id: col(&mut r, 3)?,
+        origin_family_id: col(&mut r, 4)?,
+        kind: SessionKind::from_code(col(&mut r, 5)?).ok_or_else(|| bad_column("kind"))?,
+        agent_id: col(&mut r, 6)?,
+        agent_username: col(&mut r, 7)?,
+        customer_reference: col(&mut r, 8)?,
+        scopes: col(&mut r, 9)?,
+        client_id: col(&mut r, 10)?,
+        jti: fixed(&mut r, 11)?,
+        cap_at: col(&mut r, 12)?,
+        issued_at: col(&mut r, 13)?,
+        expires_at: col(&mut r, 14)?,
+        used_at: col(&mut r, 15)?,
+        revoked_at: col(&mut r, 16)?,
+    })
+}
+
+fn find_in(
+    q: &mut impl Queryable,
+    t: &Tables,
+    id: i64,
+    lock: &str,
+) -> std::result::Result<Option<RefreshTokenRow>, Fail> {
+    let row: Option<Row> = q.exec_first(
+        format!(
+            "SELECT {ROW_COLUMNS} FROM {} WHERE id = ?{lock}",
+            t.refresh_token
+        ),
+        (id,),
+    )?;
+    row.map(read_row).transpose()
+}
+
+fn insert_audit(
+    q: &mut impl Queryable,
+    t: &Tables,
+    e: &AuditEvent,
+) -> std::result::Result<(), Fail> {
+    q.exec_drop(
+        format!(
+            "INSERT INTO {} (at, kind, agent_id, agent_username, customer_reference, client_ip, jti, reason, code)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            t.audit_event
+        ),
+        vec![
+            Value::from(e.at),
+            e.kind.as_str().into(),
+            e.agent_id.into(),
+            e.agent_username.as_deref().into(),
+            e.customer_reference.as_deref().into(),
+            e.client_ip.as_deref().into(),
+            e.jti.as_deref().into(),
+            e.reason.as_deref().into(),
+            e.code.as_deref().into(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// The [`TokenWriter`] of one transaction. It remembers whether its
+/// connection broke, so the pool drops that connection afterwards.
+struct Writer<'a, 'c> {
+    tx: &'a mut Transaction<'c>,
+    t: &'a Tables,
+    broken: bool,
+}
+
+impl Writer<'_, '_> {
+    fn track<T>(&mut self, result: std::result::Result<T, Fail>) -> Result<T> {
+        result.map_err(|fail| {
+            self.broken |= fail.broken;
+            fail.error
+        })
+    }
+}
+
+impl TokenWriter for Writer<'_, '_> {
+    fn find(&mut self, id: i64) -> Result<Option<RefreshTokenRow>> {
+        let found = find_in(self.tx, self.t, id, " FOR UPDATE");
+        self.track(found)
+    }
+
+    fn insert(&mut self, r: &RefreshTokenRow) -> Result<bool> {
+        // The primary key is the table's only unique key, so the no-op
+        // update below fires exactly on a taken id (0 rows affected).
+        let sql = format!(
+            "INSERT INTO {} (id, token_hash, family_id, parent_id, origin_family_id, kind, agent_id,
+                agent_username, customer_reference, scopes, client_id, jti_key, jti, cap_at, issued_at,
+                expires_at, used_at, revoked_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON DUPLICATE KEY UPDATE id = id",
+            self.t.refresh_token
+        );
+        let params = vec![
+            Value::from(r.id),
+            (&r.token_hash[..]).into(),
+            r.family_id.into(),
+            r.parent_id.into(),
+            r.origin_family_id.into(),
+            r.kind.code().into(),
+            r.agent_id.into(),
+            r.agent_username.as_str().into(),
+            r.customer_reference.as_deref().into(),
+            r.scopes.as_str().into(),
+            r.client_id.as_str().into(),
+            jti_key(&r.jti).into(),
+            (&r.jti[..]).into(),
+            r.cap_at.into(),
+            r.issued_at.into(),
+            r.expires_at.into(),
+            r.used_at.into(),
+            r.revoked_at.into(),
+        ];
+        let done = self
+            .tx
+            .exec_drop(sql, params)
+            .map(|()| self.tx.affected_rows() == 1)
+            .map_err(Fail::from);
+        self.track(done)
+    }
+
+    fn spend(&mut self, id: i64, at: i64) -> Result<bool> {
+        // Affected rows count changed rows: exactly the row this call spent.
+        let done = self
+            .tx
+            .exec_drop(
+                format!(
+                    "UPDATE {} SET used_at = ? WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL",
+                    self.t.refresh_token
+                ),
+                (at, id),
+            )
+            .map(|()| self.tx.affected_rows() == 1)
+            .map_err(Fail::from);
+        self.track(done)
+    }
+
+    fn revoke(&mut self, scope: RevokeScope<'_>, at: i64) -> Result<usize> {
+        let (filter, args): (&str, Vec<Value>) = match scope {
+            RevokeScope::Family {
+                agent_id,
+                family_id,
+            } => (
+                "agent_id = ? AND (family_id = ? OR origin_family_id = ?)",
+                vec![agent_id.into(), family_id.into(), family_id.into()],
+            ),
+            RevokeScope::Agent(agent_id) => ("agent_id = ?", vec![agent_id.into()]),
+            RevokeScope::Customer(reference) => ("customer_reference = ?", vec![reference.into()]),
+            RevokeScope::AgentCustomer {
+                agent_id,
+                customer_reference,
+            } => (
+                "agent_id = ? AND customer_reference = ?",
+                vec![agent_id.into(), customer_reference.into()],
+            ),
+        };
+        let table = &self.t.refresh_token;
+        // No RETURNING on UPDATE: lock the rows and learn their families
+        // first, then revoke by the same condition. Under READ COMMITTED the
+        // update also finds a row committed in between (a refresh's child
+        // that the scan had passed), so no session escapes; such a row's
+        // family may go uncounted.
+        let done = (|| -> std::result::Result<usize, Fail> {
+            let mut families: Vec<i64> = self.tx.exec(
+                format!(
+                    "SELECT family_id FROM {table} WHERE revoked_at IS NULL AND {filter} FOR UPDATE"
+                ),
+                args.clone(),
+            )?;
+            if families.is_empty() {
+                return Ok(0);
+            }
+            let mut update_args = vec![Value::from(at)];
+            update_args.extend(args);
+            self.tx.exec_drop(
+                format!("UPDATE {table} SET revoked_at = ? WHERE revoked_at IS NULL AND {filter}"),
+                update_args,
+            )?;
+            families.sort_unstable();
+            families.dedup();
+            Ok(families.len())
+        })();
+        self.track(done)
+    }
+
+    fn audit(&mut self, event: &AuditEvent) -> Result<()> {
+        let done = insert_audit(self.tx, self.t, event);
+        self.track(done)
+    }
+}
+
+impl TokenStore for MysqlStore {
+    fn find(&self, id: i64) -> Result<Option<RefreshTokenRow>> {
+        self.db.read(|conn| find_in(conn, &self.t, id, ""))
+    }
+
+    fn find_by_jti(&self, jti: &[u8; 40]) -> Result<Option<RefreshTokenRow>> {
+        self.db.read(|conn| {
+            let row: Option<Row> = conn.exec_first(
+                format!(
+                    "SELECT {ROW_COLUMNS} FROM {} WHERE jti_key = ? AND jti = ?",
+                    self.t.refresh_token
+                ),
+                (jti_key(jti), &jti[..]),
+            )?;
+            row.map(read_row).transpose()
+        })
+    }
+
+    // Durability is the server's `innodb_flush_log_at_trx_commit` (D26).
+    fn write(&self, _durability: Durability, f: &mut WriteFn<'_>) -> Result<()> {
+        // The closure may keep state between calls, so it runs once: a
+        // deadlock is reported, not replayed.
+        self.db.transaction(false, |tx| {
+            let mut writer = Writer {
+                tx,
+                t: &self.t,
+                broken: false,
+            };
+            f(&mut writer).map_err(|error| Fail::new(error, writer.broken))
+        })
+    }
+
+    fn purge_expired(&self, before: i64) -> Result<usize> {
+        let table = &self.t.refresh_token;
+        self.db.transaction(true, |tx| {
+            // A family goes only once all of its rows have expired, so reuse
+            // detection keeps working for the family's live rows.
+            tx.exec_drop(
+                format!(
+                    "DELETE t FROM {table} AS t JOIN (
+                        SELECT family_id FROM {table} GROUP BY family_id HAVING MAX(expires_at) < ?
+                     ) AS expired ON t.family_id = expired.family_id"
+                ),
+                (before,),
+            )?;
+            Ok(tx.affected_rows() as usize)
+        })
+    }
+}
+
+impl AuditStore for MysqlStore {
+    fn record(&self, event: &AuditEvent) -> Result<()> {
+        self.db
+            .transaction(true, |tx| insert_audit(tx, &self.t, event))
+    }
+
+    fn query(&self, q: &AuditQuery) -> Result<Vec<AuditEvent>> {
+        let mut filter = vec!["TRUE"];
+        let mut args = Vec::<Value>::new();
+        if let Some(agent_id) = q.agent_id {
+            filter.push("agent_id = ?");
+            args.push(agent_id.into());
+        }
+        if let Some(reference) = &q.customer_reference {
+            filter.push("customer_reference = ?");
+            args.push(reference.as_str().into());
+        }
+        if let Some(from) = q.from {
+            filter.push("at >= ?");
+            args.push(from.into());
+        }
+        if let Some(to) = q.to {
+            filter.push("at < ?");
+            args.push(to.into());
+        }
+        args.push(q.limit.into());
+        let sql = format!(
+            "SELECT id, at, kind, agent_id, agent_username, customer_reference, client_ip, jti, reason, code
+             FROM {} WHERE {} ORDER BY id LIMIT ?",
+            self.t.audit_event,
+            filter.join(" AND ")
+        );
+        self.db.read(|conn| {
+            let rows: Vec<Row> = conn.exec(&sql, args.clone())?;
+            rows.into_iter()
+                .map(|mut r| {
+                    let kind: String = col(&mut r, 2)?;
+                    Ok(AuditEvent {
+                        id: col(&mut r, 0)?,
+                        at: col(&mut r, 1)?,
+                        kind: AuditKind::parse(&kind).ok_or_else(|| {
+                            Error::Internal(format!("unknown audit kind {kind:?} in the database"))
+                        })?,
+                        agent_id: col(&mut r, 3)?,
+                        agent_username: col(&mut r, 4)?,
+                        customer_reference: col(&mut r, 5)?,
+                        client_ip: col(&mut r, 6)?,
+                        jti: col(&mut r, 7)?,
+                        reason: col(&mut r, 8)?,
+                        code: col(&mut r, 9)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn purge_audit(&self, before: i64) -> Result<usize> {
+        self.db.transaction(true, |tx| {
+            tx.exec_drop(
+                format!("DELETE FROM {} WHERE at < ?", self.t.audit_event),
+                (before,),
+            )?;
+            Ok(tx.affected_rows() as usize)
+        })
+    }
+}
+
+fn read_lockout(
+    q: &mut impl Queryable,
+    t: &Tables,
+    key: &str,
+    lock: &str,
+) -> std::result::Result<Option<LockoutState>, Fail> {
+    let row: Option<Row> = q.exec_first(
+        format!(
+            "SELECT failures, window_start, blocked_until FROM {} WHERE lockout_key = ?{lock}",
+            t.lockout
+        ),
+        (key,),
+    )?;
+    row.map(|mut r| {
+        Ok(LockoutState {
+            failures: col(&mut r, 0)?,
+            window_start: col(&mut r, 1)?,
+            blocked_until: col(&mut r, 2)?,
+        })
+    })
+    .transpose()
+}
+
+impl LockoutStore for MysqlStore {
+    fn get(&self, key: &str) -> Result<Option<LockoutState>> {
+        self.db.read(|conn| read_lockout(conn, &self.t, key, ""))
+    }
+
+    fn update(&self, key: &str, f: &mut LockoutFn<'_>) -> Result<Option<LockoutState>> {
+        if key.len() > MAX_KEY_BYTES {
+            return Err(Error::InvalidRequest(format!(
+                "lockout key => This value is too long. It should have {MAX_KEY_BYTES} bytes or less."
+            )));
+        }
+        let table = &self.t.lockout;
+        // The closure only maps a state to the next, so after a deadlock
+        // (InnoDB rolled everything back) it may run again.
+        self.db.transaction(true, |tx| {
+            // Insert a placeholder or lock the existing row: either way this
+            // transaction now holds the key's row, and concurrent updates of
+            // the key from any process wait here.
+            tx.exec_drop(
+                format!(
+                    "INSERT INTO {table} (lockout_key, failures, window_start, blocked_until)
+                     VALUES (?, 0, 0, NULL) ON DUPLICATE KEY UPDATE lockout_key = lockout_key"
+                ),
+                (key,),
+            )?;
+            let current = match tx.affected_rows() {
+                1 => None,
+                _ => read_lockout(tx, &self.t, key, " FOR UPDATE")?,
+            };
+            let next = f(current);
+            match &next {
+                Some(s) => tx.exec_drop(
+                    format!(
+                        "UPDATE {table} SET failures = ?, window_start = ?, blocked_until = ? WHERE lockout_key = ?"
+                    ),
+                    (s.failures, s.window_start, s.blocked_until, key),
+                )?,
+                None => tx.exec_drop(
+                    format!("DELETE FROM {table} WHERE lockout_key = ?"),
+                    (key,),
+                )?,
+            }
+            Ok(next)
+        })
+    }
+
+    fn purge_lockouts(&self, window_started_by: i64, now: i64) -> Result<usize> {
+        self.db.transaction(true, |tx| {
+            tx.exec_drop(
+                format!(
+                    "DELETE FROM {} WHERE window_start <= ? AND (blocked_until IS NULL OR blocked_until <= ?)",
+                    self.t.lockout
+                ),
+                (window_started_by, now),
+            )?;
+            Ok(tx.affected_rows() as usize)
+        })
+    }
+}

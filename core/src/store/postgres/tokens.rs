@@ -1,0 +1,350 @@
+//! Refresh tokens, audit events and lockout counters in PostgreSQL.
+
+use postgres::Row;
+
+use super::pool::{Conn, PgResult};
+use super::{PostgresStore, advisory_key, begin, has_nul, lock_sql, storable};
+use crate::audit::{AuditEvent, AuditKind, AuditQuery};
+use crate::error::{Error, Result};
+use crate::lockout::LockoutState;
+use crate::store::{
+    AuditStore, Durability, LockoutFn, LockoutStore, RefreshTokenRow, RevokeScope, SessionKind,
+    TokenStore, TokenWriter, WriteFn,
+};
+
+const FIND: &str = r#"SELECT id, token_hash, family_id, parent_id, origin_family_id, kind, agent_id,
+        agent_username, customer_reference, scopes, client_id, jti, cap_at,
+        issued_at, expires_at, used_at, revoked_at
+    FROM "{p}refresh_token" WHERE id = $1"#;
+
+// The same columns, and the row locked until the transaction ends.
+const FIND_FOR_UPDATE: &str = r#"SELECT id, token_hash, family_id, parent_id, origin_family_id, kind, agent_id,
+        agent_username, customer_reference, scopes, client_id, jti, cap_at,
+        issued_at, expires_at, used_at, revoked_at
+    FROM "{p}refresh_token" WHERE id = $1 FOR UPDATE"#;
+
+const FIND_BY_JTI: &str = r#"SELECT id, token_hash, family_id, parent_id, origin_family_id, kind, agent_id,
+        agent_username, customer_reference, scopes, client_id, jti, cap_at,
+        issued_at, expires_at, used_at, revoked_at
+    FROM "{p}refresh_token" WHERE jti_key = $1 AND jti = $2"#;
+
+const INSERT: &str = r#"INSERT INTO "{p}refresh_token" (id, token_hash, family_id, parent_id,
+        origin_family_id, kind, agent_id, agent_username, customer_reference, scopes, client_id,
+        jti_key, jti, cap_at, issued_at, expires_at, used_at, revoked_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+    ON CONFLICT (id) DO NOTHING"#;
+
+const SPEND: &str = r#"UPDATE "{p}refresh_token" SET used_at = $2
+    WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL"#;
+
+// Each revocation counts the distinct families it revoked, in one statement.
+const REVOKE_FAMILY: &str = r#"WITH revoked AS (
+        UPDATE "{p}refresh_token" SET revoked_at = $1
+        WHERE revoked_at IS NULL AND agent_id = $2 AND (family_id = $3 OR origin_family_id = $3)
+        RETURNING family_id)
+    SELECT count(DISTINCT family_id) FROM revoked"#;
+const REVOKE_AGENT: &str = r#"WITH revoked AS (
+        UPDATE "{p}refresh_token" SET revoked_at = $1
+        WHERE revoked_at IS NULL AND agent_id = $2
+        RETURNING family_id)
+    SELECT count(DISTINCT family_id) FROM revoked"#;
+const REVOKE_CUSTOMER: &str = r#"WITH revoked AS (
+        UPDATE "{p}refresh_token" SET revoked_at = $1
+        WHERE revoked_at IS NULL AND customer_reference = $2
+        RETURNING family_id)
+    SELECT count(DISTINCT family_id) FROM revoked"#;
+const REVOKE_AGENT_CUSTOMER: &str = r#"WITH revoked AS (
+        UPDATE "{p}refresh_token" SET revoked_at = $1
+        WHERE revoked_at IS NULL AND agent_id = $2 AND customer_reference = $3
+        RETURNING family_id)
+    SELECT count(DISTINCT family_id) FROM revoked"#;
+
+// A family goes only once all of its rows have expired, so reuse detection
+// keeps working for the family's live rows.
+const PURGE_EXPIRED: &str = r#"DELETE FROM "{p}refresh_token" WHERE family_id IN (
+        SELECT family_id FROM "{p}refresh_token" GROUP BY family_id HAVING max(expires_at) < $1)"#;
+
+const INSERT_AUDIT: &str = r#"INSERT INTO "{p}audit_event" (at, kind, agent_id, agent_username,
+        customer_reference, client_ip, jti, reason, code)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#;
+
+const QUERY_AUDIT: &str = r#"SELECT id, at, kind, agent_id, agent_username, customer_reference,
+        client_ip, jti, reason, code
+    FROM "{p}audit_event"
+    WHERE ($1::BIGINT IS NULL OR agent_id = $1) AND ($2::TEXT IS NULL OR customer_reference = $2)
+      AND ($3::BIGINT IS NULL OR at >= $3) AND ($4::BIGINT IS NULL OR at < $4)
+    ORDER BY id LIMIT $5"#;
+
+const PURGE_AUDIT: &str = r#"DELETE FROM "{p}audit_event" WHERE at < $1"#;
+
+const GET_LOCKOUT: &str =
+    r#"SELECT failures, window_start, blocked_until FROM "{p}lockout" WHERE key = $1"#;
+const PUT_LOCKOUT: &str = r#"INSERT INTO "{p}lockout" (key, failures, window_start, blocked_until)
+    VALUES ($1, $2, $3, $4)
+    ON CONFLICT (key) DO UPDATE SET failures = EXCLUDED.failures,
+        window_start = EXCLUDED.window_start, blocked_until = EXCLUDED.blocked_until"#;
+const DELETE_LOCKOUT: &str = r#"DELETE FROM "{p}lockout" WHERE key = $1"#;
+const PURGE_LOCKOUTS: &str = r#"DELETE FROM "{p}lockout"
+    WHERE window_start <= $1 AND (blocked_until IS NULL OR blocked_until <= $2)"#;
+
+fn jti_key(jti: &[u8; 40]) -> i64 {
+    i64::from_be_bytes(jti[..8].try_into().expect("8 bytes"))
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::Storage(format!("PostgreSQL: unreadable {what}: {e}"))
+}
+
+fn fixed_bytes<const N: usize>(r: &Row, i: usize) -> Result<[u8; N]> {
+    let bytes: Vec<u8> = r.try_get(i).map_err(|e| corrupt("refresh token", e))?;
+    bytes
+        .try_into()
+        .map_err(|v: Vec<u8>| corrupt("refresh token", format!("{} bytes in column {i}", v.len())))
+}
+
+fn read_row(r: &Row) -> Result<RefreshTokenRow> {
+    let get = |e| corrupt("refresh token", e);
+    let kind: i16 = r.try_get(5).map_err(get)?;
+    Ok(RefreshTokenRow {
+        id: r.try_get(0).map_err(get)?,
+        token_hash: fixed_bytes(r, 1)?,
+        family_id: r.try_get(2).map_err(get)?,
+        parent_id: r.try_get(3).map_err(get)?,
+        origin_family_id: r.try_get(4).map_err(get)?,
+        kind: SessionKind::from_code(kind.into())
+            .ok_or_else(|| corrupt("refresh token", format!("kind {kind}")))?,
+        agent_id: r.try_get(6).map_err(get)?,
+        agent_username: r.try_get(7).map_err(get)?,
+        customer_reference: r.try_get(8).map_err(get)?,
+        scopes: r.try_get(9).map_err(get)?,
+        client_id: r.try_get(10).map_err(get)?,
+        jti: fixed_bytes(r, 11)?,
+        cap_at: r.try_get(12).map_err(get)?,
+        issued_at: r.try_get(13).map_err(get)?,
+        expires_at: r.try_get(14).map_err(get)?,
+        used_at: r.try_get(15).map_err(get)?,
+        revoked_at: r.try_get(16).map_err(get)?,
+    })
+}
+
+fn insert_audit(conn: &mut Conn, e: &AuditEvent) -> PgResult<u64> {
+    conn.execute(
+        INSERT_AUDIT,
+        &[
+            &e.at,
+            &e.kind.as_str(),
+            &e.agent_id,
+            &storable(&e.agent_username),
+            &storable(&e.customer_reference),
+            &storable(&e.client_ip),
+            &storable(&e.jti),
+            &storable(&e.reason),
+            &storable(&e.code),
+        ],
+    )
+}
+
+struct Writer<'c>(&'c mut Conn);
+
+impl TokenWriter for Writer<'_> {
+    fn find(&mut self, id: i64) -> Result<Option<RefreshTokenRow>> {
+        self.0
+            .query_opt(FIND_FOR_UPDATE, &[&id])?
+            .map(|r| read_row(&r))
+            .transpose()
+    }
+
+    fn insert(&mut self, t: &RefreshTokenRow) -> Result<bool> {
+        let inserted = self.0.execute(
+            INSERT,
+            &[
+                &t.id,
+                &&t.token_hash[..],
+                &t.family_id,
+                &t.parent_id,
+                &t.origin_family_id,
+                &(t.kind.code() as i16),
+                &t.agent_id,
+                &t.agent_username,
+                &t.customer_reference,
+                &t.scopes,
+                &t.client_id,
+                &jti_key(&t.jti),
+                &&t.jti[..],
+                &t.cap_at,
+                &t.issued_at,
+                &t.expires_at,
+                &t.used_at,
+                &t.revoked_at,
+            ],
+        )?;
+        Ok(inserted == 1)
+    }
+
+    fn spend(&mut self, id: i64, at: i64) -> Result<bool> {
+        Ok(self.0.execute(SPEND, &[&id, &at])? == 1)
+    }
+
+    fn revoke(&mut self, scope: RevokeScope<'_>, at: i64) -> Result<usize> {
+        let row = match scope {
+            RevokeScope::Family {
+                agent_id,
+                family_id,
+            } => self
+                .0
+                .query_one(REVOKE_FAMILY, &[&at, &agent_id, &family_id])?,
+            RevokeScope::Agent(agent_id) => self.0.query_one(REVOKE_AGENT, &[&at, &agent_id])?,
+            RevokeScope::Customer(reference)
+            | RevokeScope::AgentCustomer {
+                customer_reference: reference,
+                ..
+            } if has_nul(reference) => return Ok(0),
+            RevokeScope::Customer(reference) => {
+                self.0.query_one(REVOKE_CUSTOMER, &[&at, &reference])?
+            }
+            RevokeScope::AgentCustomer {
+                agent_id,
+                customer_reference,
+            } => self.0.query_one(
+                REVOKE_AGENT_CUSTOMER,
+                &[&at, &agent_id, &customer_reference],
+            )?,
+        };
+        let families: i64 = row.try_get(0).map_err(|e| corrupt("count", e))?;
+        Ok(families as usize)
+    }
+
+    fn audit(&mut self, event: &AuditEvent) -> Result<()> {
+        insert_audit(self.0, event)?;
+        Ok(())
+    }
+}
+
+impl TokenStore for PostgresStore {
+    fn find(&self, id: i64) -> Result<Option<RefreshTokenRow>> {
+        self.pool.with(|conn| {
+            conn.query_opt(FIND, &[&id])?
+                .map(|r| read_row(&r))
+                .transpose()
+        })
+    }
+
+    fn find_by_jti(&self, jti: &[u8; 40]) -> Result<Option<RefreshTokenRow>> {
+        self.pool.with(|conn| {
+            conn.query_opt(FIND_BY_JTI, &[&jti_key(jti), &&jti[..]])?
+                .map(|r| read_row(&r))
+                .transpose()
+        })
+    }
+
+    fn write(&self, durability: Durability, f: &mut WriteFn<'_>) -> Result<()> {
+        self.pool
+            .with(|conn| conn.transaction(begin(durability), |conn| f(&mut Writer(conn))))
+    }
+
+    fn purge_expired(&self, before: i64) -> Result<usize> {
+        self.pool
+            .with(|conn| Ok(conn.execute(PURGE_EXPIRED, &[&before])? as usize))
+    }
+}
+
+impl AuditStore for PostgresStore {
+    fn record(&self, event: &AuditEvent) -> Result<()> {
+        self.pool.with(|conn| {
+            insert_audit(conn, event)?;
+            Ok(())
+        })
+    }
+
+    fn query(&self, q: &AuditQuery) -> Result<Vec<AuditEvent>> {
+        let limit = i64::from(q.limit);
+        let rows = self.pool.with(|conn| {
+            Ok(conn.query(
+                QUERY_AUDIT,
+                &[&q.agent_id, &q.customer_reference, &q.from, &q.to, &limit],
+            )?)
+        })?;
+        rows.iter()
+            .map(|r| {
+                let get = |e| corrupt("audit event", e);
+                let kind: String = r.try_get(2).map_err(get)?;
+                Ok(AuditEvent {
+                    id: r.try_get(0).map_err(get)?,
+                    at: r.try_get(1).map_err(get)?,
+                    kind: AuditKind::parse(&kind).ok_or_else(|| {
+                        Error::Internal(format!("unknown audit kind {kind:?} in the database"))
+                    })?,
+                    agent_id: r.try_get(3).map_err(get)?,
+                    agent_username: r.try_get(4).map_err(get)?,
+                    customer_reference: r.try_get(5).map_err(get)?,
+                    client_ip: r.try_get(6).map_err(get)?,
+                    jti: r.try_get(7).map_err(get)?,
+                    reason: r.try_get(8).map_err(get)?,
+                    code: r.try_get(9).map_err(get)?,
+                })
+            })
+            .collect()
+    }
+
+    fn purge_audit(&self, before: i64) -> Result<usize> {
+        self.pool
+            .with(|conn| Ok(conn.execute(PURGE_AUDIT, &[&before])? as usize))
+    }
+}
+
+impl LockoutStore for PostgresStore {
+    fn get(&self, key: &str) -> Result<Option<LockoutState>> {
+        self.pool.with(|conn| read_lockout(conn, key))
+    }
+
+    /// One transaction under an advisory lock on the key, so every process
+    /// on the database updates a key one after the other. The lock is taken
+    /// by its own statement, before the read: a read in the same statement
+    /// would use a snapshot from before the wait.
+    fn update(&self, key: &str, f: &mut LockoutFn<'_>) -> Result<Option<LockoutState>> {
+        self.pool.with(|conn| {
+            let begin = format!(
+                "BEGIN; {}",
+                lock_sql(advisory_key(conn.prefix(), &format!("lockout\0{key}")))
+            );
+            conn.transaction(&begin, |conn| {
+                let next = f(read_lockout(conn, key)?);
+                match &next {
+                    Some(s) => {
+                        conn.execute(
+                            PUT_LOCKOUT,
+                            &[
+                                &key.as_bytes(),
+                                &i64::from(s.failures),
+                                &s.window_start,
+                                &s.blocked_until,
+                            ],
+                        )?;
+                    }
+                    None => {
+                        conn.execute(DELETE_LOCKOUT, &[&key.as_bytes()])?;
+                    }
+                }
+                Ok(next)
+            })
+        })
+    }
+
+    fn purge_lockouts(&self, window_started_by: i64, now: i64) -> Result<usize> {
+        self.pool
+            .with(|conn| Ok(conn.execute(PURGE_LOCKOUTS, &[&window_started_by, &now])? as usize))
+    }
+}
+
+fn read_lockout(conn: &mut Conn, key: &str) -> Result<Option<LockoutState>> {
+    let Some(r) = conn.query_opt(GET_LOCKOUT, &[&key.as_bytes()])? else {
+        return Ok(None);
+    };
+    let get = |e| corrupt("lockout counter", e);
+    let failures: i64 = r.try_get(0).map_err(get)?;
+    Ok(Some(LockoutState {
+        failures: u32::try_from(failures).map_err(|e| corrupt("lockout counter", e))?,
+        window_start: r.try_get(1).map_err(get)?,
+        blocked_until: r.try_get(2).map_err(get)?,
+    }))
+}
