@@ -42,7 +42,6 @@ contract_suite!(postgres);
 use std::sync::Barrier;
 
 use agent_oauth_core::Error;
-use agent_oauth_core::directory::AgentStatus;
 use agent_oauth_core::lockout::LockoutState;
 use agent_oauth_core::store::{Durability, SessionKind};
 
@@ -61,16 +60,8 @@ fn unreachable_server_is_a_storage_error_without_the_password_and_the_store_reco
         described.contains(&format!("127.0.0.1:{}/{}", server.port, pg::DATABASE)),
         "{described}"
     );
-    // Several pooled connections, so a restart leaves several stale ones.
-    std::thread::scope(|s| {
-        for _ in 0..4 {
-            s.spawn(|| {
-                store
-                    .insert_agent(None, &next_name(), "h", AgentStatus::Active, contract::NOW)
-                    .unwrap()
-            });
-        }
-    });
+    // Several pooled connections, so a stop leaves several stale ones.
+    fill_pool(&*store, 4);
 
     server.stop();
     for _ in 0..2 {
@@ -94,13 +85,43 @@ fn unreachable_server_is_a_storage_error_without_the_password_and_the_store_reco
     assert!(err.to_string().contains("cannot connect"), "{err}");
 
     server.start_again();
-    // The first calls after the restart already succeed: dead connections
-    // are dropped, new ones opened.
+    assert_eq!(store.find_by_username("nobody").unwrap(), None);
+    contract::insert_one(&*store, &contract::row(5, 5, SessionKind::Agent));
+    assert!(store.find(5).unwrap().is_some());
+
+    // A restart while the pool is full of idle connections: the first
+    // calls after it already succeed (each stale connection fails on its
+    // first round trip, is dropped, and the call runs on a new one).
+    fill_pool(&*store, 4);
+    server.stop();
+    server.start_again();
     for _ in 0..8 {
         assert_eq!(store.find_by_username("nobody").unwrap(), None);
     }
-    contract::insert_one(&*store, &contract::row(5, 5, SessionKind::Agent));
-    assert!(store.find(5).unwrap().is_some());
+    fill_pool(&*store, 4);
+    server.stop();
+    server.start_again();
+    contract::insert_one(&*store, &contract::row(6, 6, SessionKind::Agent));
+    assert!(store.find(6).unwrap().is_some());
+}
+
+/// Leaves `n` connections idle in the store's pool: `n` callers at once.
+fn fill_pool(store: &dyn Store, n: usize) {
+    let barrier = Barrier::new(n);
+    std::thread::scope(|s| {
+        for _ in 0..n {
+            s.spawn(|| {
+                barrier.wait();
+                store
+                    .write(Durability::Normal, &mut |w| {
+                        w.find(1)?;
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                        Ok(())
+                    })
+                    .unwrap();
+            });
+        }
+    });
 }
 
 fn open_err(url: &str, options: OpenOptions) -> Error {
@@ -108,12 +129,6 @@ fn open_err(url: &str, options: OpenOptions) -> Error {
         Ok(store) => panic!("opened {}", store.describe()),
         Err(e) => e,
     }
-}
-
-fn next_name() -> String {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    format!("agent{}@spryker.com", NEXT.fetch_add(1, Ordering::SeqCst))
 }
 
 #[test]

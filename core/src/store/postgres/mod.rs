@@ -112,6 +112,7 @@ fn target(config: &postgres::Config) -> String {
                 .unwrap_or(5432);
             match host {
                 postgres::config::Host::Tcp(name) => format!("{name}:{port}"),
+                #[cfg(unix)]
                 postgres::config::Host::Unix(dir) => format!("{}:{port}", dir.display()),
             }
         })
