@@ -175,6 +175,27 @@ impl Config {
         if self.refresh_token_ttl == Some(0) {
             return Err(Error::Config("refresh_token_ttl must be positive".into()));
         }
+        // Durations become i64 seconds (and SQLite's i32 milliseconds): bounds
+        // keep every sum in range, so no setting can wrap or switch a rule off
+        // (found by the config_parse fuzz target).
+        const TEN_YEARS: u64 = 10 * 366 * 86400;
+        let bounded = [
+            (
+                "refresh_token_ttl",
+                self.refresh_token_ttl.unwrap_or(0),
+                TEN_YEARS,
+            ),
+            ("refresh_reuse_grace", self.refresh_reuse_grace, TEN_YEARS),
+            ("leeway", self.leeway, 86400),
+            ("lockout.window", self.lockout.window, TEN_YEARS),
+            ("lockout.block", self.lockout.block, TEN_YEARS),
+            ("busy_timeout_ms", self.busy_timeout_ms, 3_600_000),
+        ];
+        for (name, value, max) in bounded {
+            if value > max {
+                return Err(Error::Config(format!("{name} must be at most {max}")));
+            }
+        }
         if self.password_pool.queue_wait_ms > 3_600_000 {
             return Err(Error::Config(
                 "password_pool.queue_wait_ms must be at most an hour".into(),

@@ -922,3 +922,38 @@ fn trusted_proxy_chain_in_several_header_lines_yields_the_right_most_untrusted_e
     let events = f.engine.audit_events(&AuditQuery::default()).unwrap();
     assert_eq!(events[0].client_ip.as_deref(), Some("2001:db8::7"));
 }
+
+#[test]
+fn durations_that_would_overflow_or_switch_a_rule_off_are_configuration_errors() {
+    for (json, message) in [
+        (
+            r#"{"busy_timeout_ms":3124106536}"#,
+            "busy_timeout_ms must be at most 3600000",
+        ),
+        (
+            r#"{"lockout":{"block":18446744073709551615}}"#,
+            "lockout.block must be at most 316224000",
+        ),
+        (
+            r#"{"lockout":{"window":9223372036854775808}}"#,
+            "lockout.window must be at most 316224000",
+        ),
+        (
+            r#"{"refresh_token_ttl":9223372036854775807}"#,
+            "refresh_token_ttl must be at most 316224000",
+        ),
+        (
+            r#"{"refresh_reuse_grace":316224001}"#,
+            "refresh_reuse_grace must be at most 316224000",
+        ),
+        (r#"{"leeway":86401}"#, "leeway must be at most 86400"),
+    ] {
+        let err = Config::from_json(json).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("Configuration error: {message}"),
+            "{json}"
+        );
+    }
+    Config::from_json(r#"{"busy_timeout_ms":3600000,"lockout":{"window":316224000}}"#).unwrap();
+}
