@@ -18,8 +18,10 @@ pub struct Config {
     /// in-memory database. Default `agent-oauth.db`.
     pub database_path: String,
     /// The store by URL (D26): a path, `sqlite://PATH` or `:memory:` for
-    /// SQLite. When set it wins over `database_path`, which is its shorthand.
-    /// Default unset.
+    /// SQLite; `postgres://user[:password]@host:port/db` (or `postgresql://`)
+    /// for PostgreSQL; `mysql://user:password@host:port/db` (or
+    /// `mariadb://`) for MySQL/MariaDB. When set it wins over
+    /// `database_path`, which is its shorthand. Default unset.
     pub database_url: Option<String>,
     /// Prefix of the engine's table names on a shared database server, so
     /// they can live beside the shop's `spy_*` tables. Default `agent_oauth_`.

@@ -125,7 +125,7 @@ pub fn open(url: &str, options: OpenOptions) -> Result<Arc<dyn Store>> {
         && scheme != "sqlite"
     {
         return Err(Error::Config(format!(
-            "database_url: unknown scheme {scheme:?} (use a path, sqlite://PATH or :memory:)"
+            "database_url: unknown scheme {scheme:?} (use a path, sqlite://PATH, :memory:, postgres://... or mysql://...)"
         )));
     }
     Ok(Arc::new(sqlite::SqliteStore::open(
