@@ -311,3 +311,39 @@ fn a_small_pool_makes_callers_wait_for_a_connection() {
     });
     assert!(store.find(1505).unwrap().is_some());
 }
+
+#[test]
+fn an_up_to_date_schema_opens_for_a_user_that_may_not_create_tables() {
+    let Some(server) = pg::shared() else {
+        return;
+    };
+    let prefix = "t_dml_only_";
+    let owner = store::open(&server.url(), options(prefix)).unwrap();
+    owner.install_scopes(&["agent"]).unwrap();
+    // As a shop grants its application user: data, not schema.
+    let mut admin = server.client(pg::DATABASE);
+    admin
+        .batch_execute(
+            "CREATE ROLE app_only LOGIN;
+             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO app_only;
+             GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO app_only;",
+        )
+        .unwrap();
+    let url = format!(
+        "postgres://app_only@127.0.0.1:{}/{}",
+        server.port,
+        pg::DATABASE
+    );
+    let app = store::open(&url, options(prefix)).unwrap();
+    assert_eq!(app.scopes().unwrap(), ["agent"]);
+    contract::insert_one(&*app, &contract::row(1, 1, SessionKind::Agent));
+    app.record(&agent_oauth_core::audit::AuditEvent::new(
+        agent_oauth_core::audit::AuditKind::AgentLoginFailed,
+        contract::NOW,
+    ))
+    .unwrap();
+    // Creating a new prefix's tables is refused, as a storage error.
+    let err = open_err(&url, options("t_dml_only_new_"));
+    assert!(matches!(err, Error::Storage(_)), "{err:?}");
+    assert!(err.to_string().contains("permission denied"), "{err}");
+}

@@ -68,6 +68,18 @@ impl PostgresStore {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
+        // A server that vanishes without closing the connection (a host
+        // down, a network cut) fails a call within a minute or so, rather
+        // than after the system's TCP defaults (hours of keepalive silence,
+        // a quarter of an hour of retransmissions).
+        if config.get_keepalives_idle() == Duration::from_secs(2 * 60 * 60) {
+            config.keepalives_idle(Duration::from_secs(30));
+            config.keepalives_interval(Duration::from_secs(10));
+            config.keepalives_retries(3);
+        }
+        if config.get_tcp_user_timeout().is_none() {
+            config.tcp_user_timeout(Duration::from_secs(30));
+        }
         if config.get_application_name().is_none() {
             config.application_name("agent-oauth");
         }

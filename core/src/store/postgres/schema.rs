@@ -110,30 +110,62 @@ const MIGRATIONS: &[&str] = &[
 pub const VERSION: i32 = MIGRATIONS.len() as i32;
 
 /// Brings the tables of this prefix to [`VERSION`], or refuses a schema
-/// newer than this build. Safe when several processes start at once: the
-/// check and the migrations run in one transaction under an advisory lock
-/// keyed by the prefix (PostgreSQL's DDL is transactional, so a failed
-/// migration leaves nothing behind).
+/// newer than this build.
+///
+/// An up-to-date schema is only read: the application's database user
+/// needs no right to create tables once they exist. Otherwise the check and
+/// the migrations run in one transaction under an advisory lock keyed by the
+/// prefix, so several processes starting at once migrate once (PostgreSQL's
+/// DDL is transactional: a failed migration leaves nothing behind).
 pub(super) fn migrate(conn: &mut Conn) -> Result<()> {
+    if installed_version(conn)? == Some(VERSION) {
+        return Ok(());
+    }
     let begin = format!("BEGIN; {}", lock_sql(advisory_key(conn.prefix(), "schema")));
     conn.transaction(&begin, |conn| {
-        conn.batch(r#"CREATE TABLE IF NOT EXISTS "{p}schema_version" (version INTEGER PRIMARY KEY)"#)?;
-        let current: i32 = conn
-            .query_one(r#"SELECT COALESCE(max(version), 0) FROM "{p}schema_version""#, &[])?
-            .try_get(0)
-            .map_err(|e| Error::Storage(format!("PostgreSQL: schema version: {e}")))?;
-        if current > VERSION {
-            return Err(Error::Config(format!(
-                "the PostgreSQL tables {}* have schema version {current}, newer than this build's {VERSION}: \
-                 run a newer agent-oauth",
-                conn.prefix()
-            )));
-        }
+        conn.batch(
+            r#"CREATE TABLE IF NOT EXISTS "{p}schema_version" (version INTEGER PRIMARY KEY)"#,
+        )?;
+        let current = installed_version(conn)?.unwrap_or(0);
         for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
             conn.batch(sql)?;
             let version = index as i32 + 1;
-            conn.execute(r#"INSERT INTO "{p}schema_version" (version) VALUES ($1)"#, &[&version])?;
+            conn.execute(
+                r#"INSERT INTO "{p}schema_version" (version) VALUES ($1)"#,
+                &[&version],
+            )?;
         }
         Ok(())
     })
+}
+
+/// The schema version of this prefix's tables, `None` before the first
+/// migration; a version newer than this build's is a configuration error.
+fn installed_version(conn: &mut Conn) -> Result<Option<i32>> {
+    let read = |e: postgres::Error| Error::Storage(format!("PostgreSQL: schema version: {e}"));
+    let exists: bool = conn
+        .query_one(
+            r#"SELECT to_regclass('"{p}schema_version"') IS NOT NULL"#,
+            &[],
+        )?
+        .try_get(0)
+        .map_err(read)?;
+    if !exists {
+        return Ok(None);
+    }
+    let version: i32 = conn
+        .query_one(
+            r#"SELECT COALESCE(max(version), 0) FROM "{p}schema_version""#,
+            &[],
+        )?
+        .try_get(0)
+        .map_err(read)?;
+    if version > VERSION {
+        return Err(Error::Config(format!(
+            "the PostgreSQL tables {}* have schema version {version}, newer than this build's {VERSION}: \
+             run a newer agent-oauth",
+            conn.prefix()
+        )));
+    }
+    Ok(Some(version))
 }
