@@ -19,6 +19,8 @@ need php php8.2-cli
 need php-config php8.2-dev
 need phpunit phpunit
 [ -x /usr/sbin/mariadbd ] || need mariadbd mariadb-server
+# The PostgreSQL store's tests start a real server from Debian's packages.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || packages+=(postgresql)
 has_libclang || packages+=(libclang-dev)
 if [ ${#packages[@]} -gt 0 ]; then
     echo "installing: ${packages[*]}"
