@@ -30,7 +30,7 @@ if [ ${#packages[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 fi
 if ! command -v cargo >/dev/null 2>&1; then
-    echo "cargo is missing: install Rust 1.85 or newer with rustup (https://rustup.rs)" >&2
+    echo "cargo is missing: install Rust 1.86 or newer with rustup (https://rustup.rs)" >&2
     exit 1
 fi
 
