@@ -196,26 +196,3 @@ impl Signer {
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && memchr::memmem::find(haystack, needle).is_some()
 }
-
-/// True for a configuration that hits a known, reported bug in engine
-/// construction or token expiry, which the targets skip so that fuzzing goes
-/// on past it (fuzz/regressions/README.md). Remove each clause once its fix
-/// is in.
-pub fn known_config_crash(config: &agent_oauth_core::Config) -> bool {
-    // rusqlite's `busy_timeout` panics ("too big") above i32::MAX milliseconds.
-    config.busy_timeout_ms > i32::MAX as u64
-        // `refresh_expiry`: `now + ttl as i64` overflows, or the ttl turns
-        // negative as `i64` and refresh tokens are born expired.
-        || config.refresh_token_ttl.is_some_and(|ttl| {
-            ttl > i64::MAX as u64 || NOW.checked_add(ttl as i64).is_none()
-        })
-}
-
-/// True for a lockout policy with a known, reported bug: `block` or
-/// `window` of 2^63 seconds or more turn negative as `i64` (the lockout
-/// never blocks), and a `block` near 2^63 overflows `now + block`.
-pub fn known_lockout_bug(policy: &agent_oauth_core::lockout::LockoutPolicy) -> bool {
-    policy.block > i64::MAX as u64
-        || policy.window > i64::MAX as u64
-        || NOW.checked_add(policy.block as i64).is_none()
-}
