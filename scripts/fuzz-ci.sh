@@ -16,14 +16,17 @@ FUZZ_SECONDS="${FUZZ_SECONDS:-45}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
-    echo "fuzz-ci: nightly Rust is missing; cargo-fuzz needs it." >&2
-    echo "fuzz-ci: install it with: rustup toolchain install nightly" >&2
-    exit 1
+    echo "fuzz-ci: nightly Rust is missing (cargo-fuzz needs it); installing it with rustup"
+    if ! rustup toolchain install nightly --profile minimal; then
+        echo "fuzz-ci: could not install nightly Rust: rustup toolchain install nightly" >&2
+        exit 1
+    fi
 fi
 if ! cargo +nightly fuzz --help >/dev/null 2>&1; then
     echo "fuzz-ci: installing cargo-fuzz"
     cargo install cargo-fuzz --locked
 fi
+echo "fuzz-ci: $(cargo +nightly --version), $(cargo +nightly fuzz --version)"
 
 cd "$root/fuzz"
 if [ "$#" -gt 0 ]; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project: formatting, lints, Rust tests (core, Glue,
 # server, C ABI; the C programs compile and run under valgrind inside them),
-# and the PHP extension's suite.
+# the PHP extension's suite, and a short run of every fuzz target (nightly).
 # Installs missing Debian packages first (as root, or through sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +50,9 @@ cargo test --workspace
 
 step "PHP extension: PHPUnit suite and examples"
 php-ext/run-tests.sh
+
+step "fuzz: a short run of every cargo-fuzz target on its corpus"
+FUZZ_SECONDS="${FUZZ_SECONDS:-20}" scripts/fuzz-ci.sh
 
 echo
 echo "all tests passed"

@@ -276,3 +276,24 @@ fn offsets_beyond_32_bits_give_exact_paging_links() {
         .to_string()
     );
 }
+
+/// Which requests an event-loop transport may answer on its loop thread: the
+/// short ones on the embedded store; never a login (password pool), a search
+/// or a revocation (a synced commit).
+#[test]
+fn brief_requests_are_the_short_ones_on_the_embedded_store() {
+    let f = common::fixture();
+    assert!(f.engine.store().is_embedded());
+    let brief = |method: &str, path: &str| f.engine.glue_request_is_brief(method, path);
+    assert!(brief("POST", "/agent-customer-impersonation-access-tokens"));
+    assert!(brief("post", "/refresh-tokens"));
+    assert!(brief("POST", "/token-introspection"));
+    assert!(brief("GET", "/.well-known/jwks.json"));
+    assert!(brief("GET", "/no-such-resource"));
+    assert!(!brief("POST", "/agent-access-tokens"));
+    assert!(!brief("GET", "/agent-access-tokens"));
+    assert!(!brief("GET", SEARCH));
+    assert!(!brief("DELETE", "/refresh-tokens/mine"));
+    assert!(!brief("DELETE", "/refresh-tokens/ao1_x"));
+    assert!(!brief("GET", "/agent-customer-impersonation-access-tokens"));
+}

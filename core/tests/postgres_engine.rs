@@ -103,6 +103,13 @@ fn login_impersonation_refresh_reuse_and_revocation_on_postgres() {
         "{}",
         f.engine.store().describe()
     );
+    // Every call waits on the network: a server hands every request to a
+    // thread that may block.
+    assert!(!f.engine.store().is_embedded());
+    assert!(
+        !f.engine
+            .glue_request_is_brief("POST", "/agent-customer-impersonation-access-tokens")
+    );
     let agent = f.engine.agent_login(AGENT, PASSWORD, IP).unwrap();
     f.engine.verify_strict(&agent.access_token).unwrap();
     let imp = f

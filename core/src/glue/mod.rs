@@ -56,4 +56,25 @@ impl Engine {
             _ => response::not_found(),
         }
     }
+
+    /// True when answering this request is brief and bounded: no password
+    /// verification (which may also wait for the password pool), no customer
+    /// search, no synced write, and a store on this machine. An event-loop
+    /// transport may answer such a request on its loop thread and spare the
+    /// hand-off to a blocking thread, which over loopback costs more than the
+    /// store's part of the work; every other request belongs on a thread that
+    /// may block.
+    pub fn glue_request_is_brief(&self, method: &str, path: &str) -> bool {
+        let routed_brief = match path {
+            "/agent-customer-impersonation-access-tokens"
+            | "/refresh-tokens"
+            | "/token-introspection" => method.eq_ignore_ascii_case("POST"),
+            "/.well-known/jwks.json" => method.eq_ignore_ascii_case("GET"),
+            // Revocation commits with a sync (D23); login and search are
+            // the slow ones by design.
+            "/agent-access-tokens" | "/agent-customer-search" => false,
+            _ => !path.starts_with("/refresh-tokens/"),
+        };
+        routed_brief && self.store().is_embedded()
+    }
 }

@@ -70,6 +70,13 @@ pub trait Store:
 {
     /// The backend and where it is, for logs and `init`: never a password.
     fn describe(&self) -> String;
+
+    /// True when calls are answered on this machine without a network round
+    /// trip (the embedded SQLite file), so a short request costs CPU time
+    /// only, unless another process holds the write lock.
+    fn is_embedded(&self) -> bool {
+        false
+    }
 }
 
 /// How [`open`] connects.

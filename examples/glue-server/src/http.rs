@@ -520,9 +520,9 @@ async fn handle(State(state): State<AppState>, request: Request<Body>) -> Respon
                 })
                 .collect();
             let engine = state.engine.clone();
+            let brief = engine.glue_request_is_brief(&method, &path);
             let (method, path) = (method.clone(), path.clone());
-            // SQLite and RSA block; keep them off the async workers.
-            tokio::task::spawn_blocking(move || {
+            let answer = move || {
                 let headers: Vec<(&str, &str)> = headers
                     .iter()
                     .map(|(n, v)| (n.as_str(), v.as_str()))
@@ -535,15 +535,27 @@ async fn handle(State(state): State<AppState>, request: Request<Body>) -> Respon
                     body: &body,
                     client_ip: &client_ip,
                 })
-            })
-            .await
-            .unwrap_or_else(|e| {
+            };
+            // A brief request (an impersonation or a refresh on the embedded
+            // store: a signature and a short local write) is answered here:
+            // the hand-off to a blocking thread and back costs more than it
+            // saves. Everything that may wait (password work, search, a
+            // synced write, a database server) goes to the blocking pool.
+            let answered = if brief {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(answer))
+                    .map_err(|_| "the Glue handler panicked")
+            } else {
+                tokio::task::spawn_blocking(answer)
+                    .await
+                    .map_err(|e| match e.is_panic() {
+                        true => "the Glue handler panicked",
+                        false => "the Glue handler was cancelled",
+                    })
+            };
+            answered.unwrap_or_else(|cause| {
                 // A panic's message has gone to stderr through the panic hook.
                 let mut response = internal_error();
-                response.cause = Some(match e.is_panic() {
-                    true => "the Glue handler panicked".into(),
-                    false => "the Glue handler was cancelled".into(),
-                });
+                response.cause = Some(cause.into());
                 response
             })
         }

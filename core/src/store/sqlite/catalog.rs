@@ -9,7 +9,7 @@ use crate::store::{CatalogStore, Client};
 impl CatalogStore for SqliteStore {
     /// Inserts the scopes that are missing; returns those inserted.
     fn install_scopes(&self, scopes: &[&str]) -> Result<Vec<String>> {
-        self.pool.with(|conn| {
+        self.pool.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mut installed = Vec::new();
             for scope in scopes {
@@ -38,7 +38,7 @@ impl CatalogStore for SqliteStore {
 
     /// Inserts or updates (by identifier) a client, as Spryker's client installer.
     fn upsert_client(&self, client: &Client) -> Result<()> {
-        self.pool.with(|conn| {
+        self.pool.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.prepare_cached(
                 "INSERT INTO oauth_client (identifier, name, is_confidential, secret_hash) VALUES (?1, ?2, ?3, ?4)

@@ -112,7 +112,7 @@ impl AgentStore for SqliteStore {
         status: AgentStatus,
         now: i64,
     ) -> Result<i64> {
-        self.pool.with(|conn| {
+        self.pool.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.prepare_cached(
                 "INSERT INTO agent (id, username, password_hash, status, created_at, updated_at)
@@ -155,7 +155,7 @@ impl AgentStore for SqliteStore {
 
 impl SqliteStore {
     fn update_agent(&self, id: i64, column: &'static str, value: &str, now: i64) -> Result<bool> {
-        self.pool.with(|conn| {
+        self.pool.write(|conn| {
             // Password and status changes must survive a power cut (D23).
             conn.pragma_update(None, "synchronous", "FULL")?;
             let result = (|| {
@@ -177,7 +177,7 @@ impl SqliteStore {
 impl CustomerStore for SqliteStore {
     fn upsert_customer(&self, c: &Customer) -> Result<()> {
         let permissions = c.permissions.as_ref().map(|p| p.to_string());
-        self.pool.with(|conn| {
+        self.pool.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.prepare_cached(
                 "INSERT INTO customer (id_customer, customer_reference, email, first_name, last_name, id_company_user,

@@ -53,4 +53,8 @@ impl crate::store::Store for SqliteStore {
     fn describe(&self) -> String {
         format!("SQLite {} at {}", rusqlite::version(), self.pool.location())
     }
+
+    fn is_embedded(&self) -> bool {
+        true
+    }
 }

@@ -172,7 +172,7 @@ impl TokenStore for SqliteStore {
     }
 
     fn write(&self, durability: Durability, f: &mut WriteFn<'_>) -> Result<()> {
-        self.pool.with(|conn| {
+        self.pool.write(|conn| {
             if durability == Durability::Full {
                 conn.pragma_update(None, "synchronous", "FULL")?;
             }
@@ -190,7 +190,7 @@ impl TokenStore for SqliteStore {
     }
 
     fn purge_expired(&self, before: i64) -> Result<usize> {
-        self.pool.with(|conn| {
+        self.pool.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             // A family goes only once all of its rows have expired, so reuse
             // detection keeps working for the family's live rows.
@@ -207,7 +207,7 @@ impl TokenStore for SqliteStore {
 
 impl AuditStore for SqliteStore {
     fn record(&self, event: &AuditEvent) -> Result<()> {
-        self.pool.with(|conn| {
+        self.pool.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             insert_audit(&tx, event)?;
             tx.commit()?;
@@ -251,7 +251,7 @@ impl AuditStore for SqliteStore {
 
     fn purge_audit(&self, before: i64) -> Result<usize> {
         self.pool
-            .with(|conn| Ok(conn.execute("DELETE FROM audit_event WHERE at < ?1", [before])?))
+            .write(|conn| Ok(conn.execute("DELETE FROM audit_event WHERE at < ?1", [before])?))
     }
 }
 
@@ -261,7 +261,7 @@ impl LockoutStore for SqliteStore {
     }
 
     fn update(&self, key: &str, f: &mut LockoutFn<'_>) -> Result<Option<LockoutState>> {
-        self.pool.with(|conn| {
+        self.pool.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let next = f(read_lockout(&tx, key)?);
             match &next {
@@ -282,7 +282,7 @@ impl LockoutStore for SqliteStore {
     }
 
     fn purge_lockouts(&self, window_started_by: i64, now: i64) -> Result<usize> {
-        self.pool.with(|conn| {
+        self.pool.write(|conn| {
             Ok(conn.execute(
                 "DELETE FROM lockout WHERE window_start <= ?1 AND (blocked_until IS NULL OR blocked_until <= ?2)",
                 [window_started_by, now],
