@@ -335,28 +335,35 @@ fn serve(
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let runtime = tokio::runtime::Runtime::new().map_err(|e| Error::Internal(e.to_string()))?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .map_err(|e| Error::Config(format!("cannot listen on {listen}: {e}")))?;
-        let local = listener
-            .local_addr()
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        let base_url = base_url.unwrap_or_else(|| format!("http://{local}"));
-        let engine = paths.serving_engine(&base_url, trusted_proxies)?;
-        if demo {
-            admin::seed_demo(&engine)?;
-            eprintln!("demo data: agent admin@spryker.com / change123, customers DE--1 .. DE--6");
-        }
-        eprintln!("database: {}", engine.store().describe());
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(listen))
+        .map_err(|e| Error::Config(format!("cannot listen on {listen}: {e}")))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let base_url = base_url.unwrap_or_else(|| format!("http://{local}"));
+    // Built outside the runtime: the PostgreSQL client runs a runtime of its
+    // own, which cannot be entered from a thread that drives async tasks.
+    let engine = paths.serving_engine(&base_url, trusted_proxies)?;
+    if demo {
+        admin::seed_demo(&engine)?;
+        eprintln!("demo data: agent admin@spryker.com / change123, customers DE--1 .. DE--6");
+    }
+    eprintln!("database: {}", engine.store().describe());
+    let served = runtime.block_on(async {
         // Tests and scripts read the address from this line.
         println!("listening on http://{local}");
         use std::io::Write;
         let _ = std::io::stdout().flush();
-        http::serve(listener, http::router(engine, &options), limits)
+        http::serve(listener, http::router(engine.clone(), &options), limits)
             .await
             .map_err(|e| Error::Internal(e.to_string()))
-    })
+    });
+    // The runtime and its tasks go first, so that the engine (and a database
+    // client's own runtime) is dropped here, outside of it.
+    drop(runtime);
+    drop(engine);
+    served
 }
 
 fn agent(engine: &Engine, command: AgentCommand) -> Result<()> {
