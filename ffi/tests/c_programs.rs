@@ -128,8 +128,10 @@ fn compile(source: &Path, link: Link) -> PathBuf {
 
 /// Runs a program under valgrind; fails when valgrind is missing.
 fn run_under_valgrind(exe: &Path, args: &[String]) -> Output {
+    let suppressions = root().join("ffi/tests/valgrind.supp");
     let out = Command::new(tool("VALGRIND", "valgrind"))
         .args(VALGRIND)
+        .arg(format!("--suppressions={}", suppressions.display()))
         .arg(exe)
         .args(args)
         .output()
@@ -356,5 +358,41 @@ fn install_script_installs_a_usable_pkg_config_package() {
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[path = "../../core/tests/common/mariadb_server.rs"]
+mod mariadb_server;
+#[path = "../../core/tests/pg/mod.rs"]
+mod pg;
+
+/// The C library on a PostgreSQL store (issue 11), under valgrind: two
+/// engines in one process share sessions, refresh tokens and revocations.
+#[test]
+fn two_engines_on_one_postgresql_under_valgrind() {
+    let Some(url) = pg::url() else {
+        return;
+    };
+    c_test(
+        "server_store.c",
+        Link::Shared,
+        &[key_path(), url, "c_server_store_".into()],
+    );
+}
+
+/// The same on MariaDB, against the static library.
+#[test]
+fn two_engines_on_one_mariadb_under_valgrind() {
+    let Some(server) = mariadb_server::shared() else {
+        return;
+    };
+    c_test(
+        "server_store.c",
+        Link::Static,
+        &[
+            key_path(),
+            server.url(),
+            mariadb_server::prefix("c_server_store"),
+        ],
     );
 }
