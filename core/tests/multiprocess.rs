@@ -16,9 +16,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use agent_oauth_core::Engine;
+use agent_oauth_core::audit::AuditQuery;
 use agent_oauth_core::clock::FixedClock;
 use agent_oauth_core::random::OsRandom;
+use agent_oauth_core::{Config, Engine};
 use common::{AGENT, CHEAP, IP, NOW, PASSWORD, TEST_KEY};
 
 const CHILDREN: usize = 8;
@@ -29,6 +30,8 @@ const ROWS_PER_ITERATION: usize = 4;
 const ENV_DIR: &str = "AGENT_OAUTH_MP_DIR";
 const ENV_INDEX: &str = "AGENT_OAUTH_MP_INDEX";
 const ENV_ITERATIONS: &str = "AGENT_OAUTH_MP_ITERATIONS";
+const ENV_URL: &str = "AGENT_OAUTH_MP_DATABASE_URL";
+const ENV_PREFIX: &str = "AGENT_OAUTH_MP_TABLE_PREFIX";
 
 const DB_FILE: &str = "agent-oauth.db";
 const GO_FILE: &str = "go";
@@ -75,9 +78,21 @@ fn child_worker() {
     let index: usize = index.parse().expect("child index");
     let iterations: usize = iterations.parse().expect("iteration count");
 
+    // A database server when the parent names one, else the shared file.
+    let config = match (std::env::var(ENV_URL), std::env::var(ENV_PREFIX)) {
+        (Ok(url), Ok(prefix)) => Config {
+            database_url: Some(url),
+            table_prefix: prefix,
+            ..Config::default()
+        },
+        _ => Config {
+            database_path: dir.join(DB_FILE).to_string_lossy().into_owned(),
+            ..Config::default()
+        },
+    };
     let engine = Engine::builder()
+        .config(config)
         .private_key_pem(TEST_KEY)
-        .database_path(dir.join(DB_FILE).to_string_lossy())
         .argon2(CHEAP)
         .clock(Arc::new(FixedClock::new(NOW)))
         .random(Arc::new(OsRandom))
@@ -194,31 +209,21 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-#[test]
-fn eight_processes_issuing_and_refreshing_on_one_database_file_lose_and_duplicate_no_rows() {
-    let started = Instant::now();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join(DB_FILE);
-    {
-        let clock = Arc::new(FixedClock::new(NOW));
-        let engine = common::builder(&clock)
-            .database_path(db.to_string_lossy())
-            .random(Arc::new(OsRandom))
-            .build()
-            .expect("parent engine");
-        common::seed(&engine).expect("seed");
-    }
-
+/// Starts the children on `dir` (plus `env`), lets them go at once and
+/// checks their summaries; returns the jtis they reported (all distinct),
+/// the summaries and how long they ran.
+fn run_children(dir: &Path, env: &[(&str, String)]) -> (BTreeSet<String>, Vec<String>, Duration) {
     let exe = std::env::current_exe().expect("test binary");
     let mut children: Vec<Spawned> = (0..CHILDREN)
         .map(|index| {
-            let stdout = dir.path().join(format!("stdout-{index}.txt"));
-            let stderr = dir.path().join(format!("stderr-{index}.txt"));
+            let stdout = dir.join(format!("stdout-{index}.txt"));
+            let stderr = dir.join(format!("stderr-{index}.txt"));
             let child = Command::new(&exe)
                 .args(["--exact", "child_worker", "--nocapture", "--ignored"])
-                .env(ENV_DIR, dir.path())
+                .env(ENV_DIR, dir)
                 .env(ENV_INDEX, index.to_string())
                 .env(ENV_ITERATIONS, ITERATIONS.to_string())
+                .envs(env.iter().map(|(k, v)| (k, v)))
                 .stdin(Stdio::null())
                 .stdout(File::create(&stdout).expect("stdout file"))
                 .stderr(File::create(&stderr).expect("stderr file"))
@@ -235,7 +240,7 @@ fn eight_processes_issuing_and_refreshing_on_one_database_file_lose_and_duplicat
     // Wait until every child has built its engine (and run the migration
     // check), then let them all go at once.
     let waiting = Instant::now();
-    while !(0..CHILDREN).all(|i| ready_file(dir.path(), i).exists()) {
+    while !(0..CHILDREN).all(|i| ready_file(dir, i).exists()) {
         for (i, c) in children.iter_mut().enumerate() {
             if let Some(status) = c.child.try_wait().expect("try_wait") {
                 let (out, err) = c.output();
@@ -245,7 +250,7 @@ fn eight_processes_issuing_and_refreshing_on_one_database_file_lose_and_duplicat
         assert!(waiting.elapsed() < START_TIMEOUT, "children did not start");
         std::thread::sleep(Duration::from_millis(2));
     }
-    File::create(dir.path().join(GO_FILE)).expect("go file");
+    File::create(dir.join(GO_FILE)).expect("go file");
     let go = Instant::now();
 
     let mut summaries = Vec::new();
@@ -295,7 +300,7 @@ fn eight_processes_issuing_and_refreshing_on_one_database_file_lose_and_duplicat
     // The jtis each child reported: all distinct across children.
     let mut reported: BTreeSet<String> = BTreeSet::new();
     for i in 0..CHILDREN {
-        let text = std::fs::read_to_string(jti_file(dir.path(), i)).expect("jti file");
+        let text = std::fs::read_to_string(jti_file(dir, i)).expect("jti file");
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), ROWS_PER_ITERATION * ITERATIONS, "child {i}");
         for jti in lines {
@@ -304,9 +309,28 @@ fn eight_processes_issuing_and_refreshing_on_one_database_file_lose_and_duplicat
         }
     }
 
+    assert_eq!(reported.len(), CHILDREN * ITERATIONS * ROWS_PER_ITERATION);
+    (reported, summaries, children_done)
+}
+
+#[test]
+fn eight_processes_issuing_and_refreshing_on_one_database_file_lose_and_duplicate_no_rows() {
+    let started = Instant::now();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join(DB_FILE);
+    {
+        let clock = Arc::new(FixedClock::new(NOW));
+        let engine = common::builder(&clock)
+            .database_path(db.to_string_lossy())
+            .random(Arc::new(OsRandom))
+            .build()
+            .expect("parent engine");
+        common::seed(&engine).expect("seed");
+    }
+
+    let (reported, summaries, children_done) = run_children(dir.path(), &[]);
     let n = (CHILDREN * ITERATIONS) as i64;
     let rows = n * ROWS_PER_ITERATION as i64;
-    assert_eq!(reported.len() as i64, rows);
 
     let conn = rusqlite::Connection::open(&db).expect("open database");
     let integrity: String = conn
@@ -450,4 +474,126 @@ fn eight_processes_issuing_and_refreshing_on_one_database_file_lose_and_duplicat
         first_finish.saturating_sub(last_start),
         started.elapsed()
     );
+}
+
+#[path = "common/mariadb_server.rs"]
+mod mariadb_server;
+#[path = "pg/mod.rs"]
+mod pg;
+
+/// Eight processes on one database server, as app servers of a shop share
+/// it (issue 11). The rows are checked through the engine's store (every
+/// reported jti found, in the expected family and state) and counted with
+/// `count_rows(table)` directly in the database: none lost, none duplicated.
+fn eight_processes_on_a_server(url: &str, prefix: &str, count_rows: impl Fn(&str) -> i64) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = Engine::builder()
+        .config(Config {
+            database_url: Some(url.to_owned()),
+            table_prefix: prefix.to_owned(),
+            ..Config::default()
+        })
+        .private_key_pem(TEST_KEY)
+        .argon2(CHEAP)
+        .clock(Arc::new(FixedClock::new(NOW)))
+        .random(Arc::new(OsRandom))
+        .build()
+        .expect("parent engine");
+    common::seed(&engine).expect("seed");
+
+    let env = [(ENV_URL, url.to_owned()), (ENV_PREFIX, prefix.to_owned())];
+    let (reported, _, children_done) = run_children(dir.path(), &env);
+    let n = CHILDREN * ITERATIONS;
+    let rows = n * ROWS_PER_ITERATION;
+
+    assert_eq!(count_rows("refresh_token"), rows as i64);
+    assert_eq!(count_rows("audit_event"), rows as i64);
+    let (mut families, mut spent, mut impersonations) = (BTreeSet::new(), 0, 0);
+    for jti in &reported {
+        let bytes: Vec<u8> = (0..jti.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&jti[i..i + 2], 16).expect("hex jti"))
+            .collect();
+        let row = engine
+            .store()
+            .find_by_jti(&bytes.try_into().expect("40-byte jti"))
+            .expect("find_by_jti")
+            .unwrap_or_else(|| panic!("reported jti {jti} is not stored"));
+        assert_eq!(hex(&row.jti), *jti);
+        assert_eq!(row.revoked_at, None, "{jti}");
+        families.insert(row.family_id);
+        spent += usize::from(row.used_at.is_some());
+        if let Some(customer) = &row.customer_reference {
+            assert_eq!(customer, "DE--5");
+            assert!(row.origin_family_id.is_some(), "{jti}");
+            impersonations += 1;
+        }
+    }
+    // Two families per iteration (agent, impersonation) of two rows each,
+    // the first of each spent by its refresh.
+    assert_eq!(families.len(), 2 * n);
+    assert_eq!(spent, 2 * n);
+    assert_eq!(impersonations, 2 * n);
+
+    let events = engine
+        .audit_events(&AuditQuery {
+            limit: 10 * rows as u32,
+            ..AuditQuery::default()
+        })
+        .expect("audit");
+    let mut kinds = std::collections::BTreeMap::new();
+    for e in &events {
+        *kinds.entry(e.kind.as_str()).or_insert(0) += 1;
+    }
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        [
+            ("agent_login_succeeded", n),
+            ("impersonation_started", n),
+            ("token_refreshed", 2 * n),
+        ]
+    );
+    let audited: BTreeSet<String> = events.iter().filter_map(|e| e.jti.clone()).collect();
+    assert_eq!(audited, reported);
+    eprintln!(
+        "multiprocess on {}: {CHILDREN} children x {ITERATIONS} iterations in {children_done:?}",
+        engine.store().describe()
+    );
+}
+
+#[test]
+fn eight_processes_issuing_and_refreshing_on_one_postgresql_lose_and_duplicate_no_rows() {
+    let Some(server) = pg::shared() else {
+        return;
+    };
+    let prefix = "mp_";
+    let count = |table: &str| -> i64 {
+        pg::shared()
+            .expect("server")
+            .client(pg::DATABASE)
+            .query_one(&format!("SELECT count(*) FROM {prefix}{table}"), &[])
+            .expect("count")
+            .get(0)
+    };
+    eight_processes_on_a_server(&server.url(), prefix, count);
+}
+
+#[test]
+fn eight_processes_issuing_and_refreshing_on_one_mariadb_lose_and_duplicate_no_rows() {
+    let Some(server) = mariadb_server::shared() else {
+        return;
+    };
+    let prefix = mariadb_server::prefix("multiprocess");
+    let count = |table: &str| -> i64 {
+        let out = server.sql(&format!(
+            "SELECT count(*) FROM {}.{prefix}{table}",
+            mariadb_server::DATABASE
+        ));
+        out.trim()
+            .lines()
+            .last()
+            .and_then(|l| l.trim().parse().ok())
+            .unwrap_or_else(|| panic!("count of {table}: {out:?}"))
+    };
+    eight_processes_on_a_server(&server.url(), &prefix, count);
 }
