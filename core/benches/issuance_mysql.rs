@@ -37,6 +37,7 @@ fn benches(c: &mut Criterion) {
         .config(Config {
             database_url: Some(server.url()),
             table_prefix: PREFIX.into(),
+            upgrade_schema: true,
             ..Config::default()
         })
         .private_key_pem(KEY)

@@ -38,6 +38,7 @@ fn setup(server: &pg::Server) -> (Engine, String) {
     let config = Config {
         database_url: Some(server.url()),
         table_prefix: PREFIX.into(),
+        upgrade_schema: true,
         private_key_pem: Some(KEY.into()),
         ..Config::default()
     };

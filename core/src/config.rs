@@ -26,6 +26,13 @@ pub struct Config {
     /// Prefix of the engine's table names on a shared database server, so
     /// they can live beside the shop's `spy_*` tables. Default `agent_oauth_`.
     pub table_prefix: String,
+    /// Create or upgrade the engine's tables on a database server
+    /// (PostgreSQL, MySQL/MariaDB) when the engine opens it. Default false:
+    /// a shop's shared schema changes only through `agent-oauth-server init`
+    /// (or a deployment step that opens one engine with this set), and an
+    /// engine that finds no tables, or older ones, refuses to start and says
+    /// so. The embedded SQLite file is always created and upgraded on open.
+    pub upgrade_schema: bool,
     /// The RSA private key (PEM, PKCS#1 or PKCS#8, at least 2048 bits) that
     /// signs tokens: normally the shop's existing OAuth key (D1).
     /// Never serialized: a configuration written out (logs, caches, the PHP
@@ -78,6 +85,7 @@ impl Default for Config {
             database_path: "agent-oauth.db".into(),
             database_url: None,
             table_prefix: "agent_oauth_".into(),
+            upgrade_schema: false,
             private_key_pem: None,
             private_key_path: None,
             previous_public_keys_pem: Vec::new(),
@@ -109,6 +117,7 @@ impl std::fmt::Debug for Config {
                 &self.database_url.as_deref().map(crate::store::redact_url),
             )
             .field("table_prefix", &self.table_prefix)
+            .field("upgrade_schema", &self.upgrade_schema)
             .field(
                 "private_key_pem",
                 &self.private_key_pem.as_ref().map(|_| "[redacted]"),

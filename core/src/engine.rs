@@ -247,6 +247,7 @@ impl EngineBuilder {
                     pool_size: config.pool_size,
                     busy_timeout: Duration::from_millis(config.busy_timeout_ms),
                     table_prefix: config.table_prefix.clone(),
+                    upgrade_schema: config.upgrade_schema,
                 },
             )?,
         };

@@ -491,6 +491,9 @@ fn eight_processes_on_a_server(url: &str, prefix: &str, count_rows: impl Fn(&str
         .config(Config {
             database_url: Some(url.to_owned()),
             table_prefix: prefix.to_owned(),
+            // The parent creates the tables (as `init` would); the children
+            // open them as they are.
+            upgrade_schema: true,
             ..Config::default()
         })
         .private_key_pem(TEST_KEY)

@@ -28,6 +28,7 @@ fn engine(server: &MariaDb, prefix: &str, clock: &Arc<FixedClock>, seed: bool) -
         .config(Config {
             database_url: Some(server.url()),
             table_prefix: prefix.into(),
+            upgrade_schema: true,
             ..Config::default()
         })
         .private_key_pem(TEST_KEY)
@@ -207,4 +208,78 @@ fn two_engines_on_one_database_share_sessions_refreshes_and_the_lockout() {
         .filter(|event| event.kind == AuditKind::AgentLoginFailed)
         .count();
     assert_eq!(failed, 100);
+}
+
+/// Only an explicit upgrade (`init`, or `upgrade_schema`) changes the
+/// tables: missing or older ones are refused with the command, newer ones
+/// with their version.
+#[test]
+fn missing_or_older_tables_are_refused_with_the_command_that_upgrades_them() {
+    let Some(server) = mariadb_server::shared() else {
+        return;
+    };
+    let prefix = mariadb_server::prefix("upgrade");
+    let open = || {
+        Engine::builder()
+            .config(Config {
+                database_url: Some(server.url()),
+                table_prefix: prefix.clone(),
+                private_key_pem: Some(TEST_KEY.into()),
+                ..Config::default()
+            })
+            .build()
+    };
+    let refusal = |result: Result<Engine>| match result {
+        Err(Error::Config(message)) => message,
+        Err(e) => panic!("expected a configuration error, got {e:?}"),
+        Ok(_) => panic!("expected a configuration error, the engine opened"),
+    };
+    let needs = |found: String| {
+        format!(
+            "{found}: create or upgrade them with `agent-oauth-server init --database-url URL` \
+             (or open one engine with \"upgrade_schema\": true)"
+        )
+    };
+    let table = format!("{}.{prefix}schema_version", mariadb_server::DATABASE);
+
+    let missing = refusal(open());
+    let clock = Arc::new(FixedClock::new(NOW));
+    drop(engine(server, &prefix, &clock, false));
+    let version: i64 = server
+        .sql(&format!("SELECT MAX(version) FROM {table}"))
+        .trim()
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("schema version");
+    assert_eq!(
+        missing,
+        needs(format!(
+            "there are no MySQL/MariaDB tables {prefix}* yet (this build needs schema version {version})"
+        ))
+    );
+    open().expect("an up-to-date schema opens");
+
+    server.sql(&format!("DELETE FROM {table} WHERE version = {version}"));
+    assert_eq!(
+        refusal(open()),
+        needs(format!(
+            "the MySQL/MariaDB tables {prefix}* have schema version {}, this build needs {version}",
+            version - 1
+        ))
+    );
+    server.sql(&format!(
+        "INSERT INTO {table} (version) VALUES ({version}), ({})",
+        version + 1
+    ));
+    assert_eq!(
+        refusal(open()),
+        format!(
+            "the tables {prefix}* have schema version {}, newer than this build's {version}: \
+             upgrade agent-oauth",
+            version + 1
+        )
+    );
+    server.sql(&format!("DELETE FROM {table} WHERE version > {version}"));
+    open().expect("current again");
 }

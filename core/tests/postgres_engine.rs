@@ -24,6 +24,7 @@ fn engine(url: &str, prefix: &str, clock: &Arc<FixedClock>) -> Engine {
     let config = Config {
         database_url: Some(url.into()),
         table_prefix: prefix.into(),
+        upgrade_schema: true,
         private_key_pem: Some(TEST_KEY.into()),
         argon2: CHEAP,
         password_pool: PasswordPoolConfig {
@@ -212,4 +213,107 @@ fn two_engines_on_one_postgres_database_share_sessions_and_the_lockout() {
     });
     let counts = tally(results.iter().map(code));
     assert_eq!(counts, BTreeMap::from([("4101", 9), ("4401", 91)]));
+}
+
+/// The engine without `upgrade_schema` on `prefix`, or its error.
+fn open_without_upgrade(url: &str, prefix: &str) -> Result<Engine> {
+    Engine::builder()
+        .config(Config {
+            database_url: Some(url.into()),
+            table_prefix: prefix.into(),
+            private_key_pem: Some(TEST_KEY.into()),
+            ..Config::default()
+        })
+        .build()
+}
+
+fn config_error(result: Result<Engine>) -> String {
+    match result {
+        Err(Error::Config(message)) => message,
+        Err(e) => panic!("expected a configuration error, got {e:?}"),
+        Ok(_) => panic!("expected a configuration error, the engine opened"),
+    }
+}
+
+/// Only an explicit upgrade (`init`, or `upgrade_schema`) changes a
+/// server's tables: missing or older tables are refused with the command.
+#[test]
+fn missing_or_older_tables_are_refused_with_the_command_that_upgrades_them() {
+    let Some(server) = pg::shared() else {
+        return;
+    };
+    let (url, prefix) = (server.url(), "upgrade_");
+    let needs = |found: &str| {
+        format!(
+            "{found}: create or upgrade them with `agent-oauth-server init --database-url URL` \
+             (or open one engine with \"upgrade_schema\": true)"
+        )
+    };
+    let mut sql = server.client(pg::DATABASE);
+    let exists = |sql: &mut postgres::Client| -> bool {
+        sql.query_one(
+            "SELECT to_regclass('upgrade_refresh_token') IS NOT NULL",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    };
+
+    // Nothing changes without the upgrade: not even the version table.
+    let message = config_error(open_without_upgrade(&url, prefix));
+    let clock = Arc::new(FixedClock::new(NOW));
+    let upgraded = engine(&url, prefix, &clock);
+    let version: i32 = sql
+        .query_one("SELECT max(version) FROM upgrade_schema_version", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        message,
+        needs(&format!(
+            "there are no PostgreSQL tables upgrade_* yet (this build needs schema version {version})"
+        ))
+    );
+    assert!(exists(&mut sql));
+    drop(upgraded);
+
+    // Up to date: opens, and changes nothing.
+    open_without_upgrade(&url, prefix).expect("an up-to-date schema opens");
+
+    // One version behind (the last migration's record taken away): refused.
+    sql.execute(
+        "DELETE FROM upgrade_schema_version WHERE version = $1",
+        &[&version],
+    )
+    .unwrap();
+    assert_eq!(
+        config_error(open_without_upgrade(&url, prefix)),
+        needs(&format!(
+            "the PostgreSQL tables upgrade_* have schema version {}, this build needs {version}",
+            version - 1
+        ))
+    );
+    sql.execute(
+        "INSERT INTO upgrade_schema_version (version) VALUES ($1)",
+        &[&version],
+    )
+    .unwrap();
+    open_without_upgrade(&url, prefix).expect("current again");
+
+    // Newer than this build: refused either way.
+    sql.execute(
+        "INSERT INTO upgrade_schema_version (version) VALUES ($1)",
+        &[&(version + 1)],
+    )
+    .unwrap();
+    let newer = format!(
+        "the PostgreSQL tables upgrade_* have schema version {}, newer than this build's {version}: \
+         run a newer agent-oauth",
+        version + 1
+    );
+    assert_eq!(config_error(open_without_upgrade(&url, prefix)), newer);
+    sql.execute(
+        "DELETE FROM upgrade_schema_version WHERE version = $1",
+        &[&(version + 1)],
+    )
+    .unwrap();
 }

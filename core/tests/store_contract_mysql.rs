@@ -26,6 +26,7 @@ fn options(prefix: &str) -> OpenOptions {
         pool_size: 8,
         busy_timeout: Duration::from_secs(5),
         table_prefix: prefix.into(),
+        upgrade_schema: true,
     }
 }
 

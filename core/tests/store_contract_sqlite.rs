@@ -22,6 +22,7 @@ fn sqlite(name: &str) -> Arc<dyn Store> {
             pool_size: 8,
             busy_timeout: Duration::from_secs(5),
             table_prefix: "agent_oauth_".into(),
+            upgrade_schema: true,
         },
     )
     .unwrap()

@@ -57,13 +57,16 @@ fn php_available() -> bool {
 }
 
 fn four_processes(url: &str, prefix: &str) {
-    let config = serde_json::json!({
-        "database_url": url,
-        "table_prefix": prefix,
-        "private_key_path": root().join("core/tests/keys/test-only-private-key.pem"),
-        "argon2": {"memory_kib": 256, "iterations": 1, "parallelism": 1},
-    })
-    .to_string();
+    let config = |upgrade: bool| {
+        serde_json::json!({
+            "database_url": url,
+            "table_prefix": prefix,
+            "upgrade_schema": upgrade,
+            "private_key_path": root().join("core/tests/keys/test-only-private-key.pem"),
+            "argon2": {"memory_kib": 256, "iterations": 1, "parallelism": 1},
+        })
+        .to_string()
+    };
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("state.json");
     for step in ["issue", "use", "revoke", "check"] {
@@ -72,7 +75,8 @@ fn four_processes(url: &str, prefix: &str) {
             .arg("-d")
             .arg(format!("extension={}", extension().display()))
             .arg(root().join("tests/php/server_store.php"))
-            .args([step, &config])
+            // The first process creates the tables, as a deployment step would.
+            .args([step, &config(step == "issue")])
             .arg(&state)
             .output()
             .expect("run php");

@@ -39,7 +39,17 @@ int main(int argc, char **argv) {
     snprintf(extra, sizeof extra, "\"database_url\":\"%s\",\"table_prefix\":\"%s\"", argv[2],
              argv[3]);
     char *config = test_config(argv[1], ":memory:", extra);
-    ao_engine *a = open_engine(config);
+
+    /* A fresh prefix: no engine may create the tables unless told to. */
+    ao_engine *refused = SENTINEL;
+    CHECK_RC(ao_engine_new(config, NULL, &refused), AO_RESULT_CONFIG);
+    CHECK(refused == SENTINEL);
+    CHECK_CONTAINS(ao_last_error(), "create or upgrade them with `agent-oauth-server init");
+    char upgrade[1100];
+    snprintf(upgrade, sizeof upgrade, "%s,\"upgrade_schema\":true", extra);
+    char *upgrading = test_config(argv[1], ":memory:", upgrade);
+    ao_engine *a = open_engine(upgrading);
+    free(upgrading);
     ao_engine *b = open_engine(config);
     free(config);
 

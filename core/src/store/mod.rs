@@ -89,6 +89,34 @@ pub struct OpenOptions {
     /// Prefix of every table name on server databases (D26); the embedded
     /// SQLite file is the engine's alone and keeps plain names.
     pub table_prefix: String,
+    /// Create or upgrade the tables of a database server on open; without
+    /// it, missing or older tables are a configuration error naming the
+    /// command that upgrades them. The SQLite file is always brought up to
+    /// date.
+    pub upgrade_schema: bool,
+}
+
+/// The error of a server store whose tables are missing or older than this
+/// build, when the engine may not change them. `found` is `None` when there
+/// is no version table at all.
+pub(crate) fn schema_outdated(
+    backend: &str,
+    prefix: &str,
+    found: Option<i64>,
+    needed: i64,
+) -> Error {
+    let what = match found {
+        None => format!(
+            "there are no {backend} tables {prefix}* yet (this build needs schema version {needed})"
+        ),
+        Some(found) => format!(
+            "the {backend} tables {prefix}* have schema version {found}, this build needs {needed}"
+        ),
+    };
+    Error::Config(format!(
+        "{what}: create or upgrade them with `agent-oauth-server init --database-url URL` \
+         (or open one engine with \"upgrade_schema\": true)"
+    ))
 }
 
 /// The version of the SQLite library built into the engine (the embedded

@@ -248,7 +248,8 @@ fn run(cli: Cli) -> Result<()> {
             },
         ),
         Command::Init => {
-            let engine = paths.engine(None)?;
+            // The one command that creates or upgrades a server's tables.
+            let engine = paths.engine_with(|config| config.upgrade_schema = true)?;
             println!("database ready: {}", engine.store().describe());
             println!("scopes: {}", engine.store().scopes()?.join(", "));
             Ok(())

@@ -174,7 +174,8 @@ impl Paths {
         engine
     }
 
-    fn engine_with(&self, adjust: impl FnOnce(&mut Config)) -> Result<Engine> {
+    /// Builds the engine after `adjust` has changed the configuration.
+    pub fn engine_with(&self, adjust: impl FnOnce(&mut Config)) -> Result<Engine> {
         let now = agent_oauth_core::clock::Clock::now(&agent_oauth_core::clock::SystemClock);
         let mut config = self.config(now)?;
         adjust(&mut config);

@@ -46,6 +46,19 @@ fn two_servers(url: &str, prefix: &str) -> (DataDir, Server, DataDir, Server) {
         "127.0.0.1",
     ];
     let (data_a, data_b) = (DataDir::with_config(&config), DataDir::with_config(&config));
+    // The tables come from `init` alone: a server refuses to create them.
+    let refused = data_a.serve_fails(&options);
+    assert!(
+        refused.contains(&format!("tables {prefix}* yet"))
+            && refused.contains(
+                "create or upgrade them with `agent-oauth-server init --database-url URL`"
+            ),
+        "{refused}"
+    );
+    let init = data_a.cli(&["--database-url", url, "init"]);
+    assert!(init.starts_with("database ready: "), "{init}");
+    // Safe to run twice.
+    assert_eq!(data_b.cli(&["--database-url", url, "init"]), init);
     let a = data_a.serve(&options);
     let b = data_b.serve(&options);
     (data_a, a, data_b, b)

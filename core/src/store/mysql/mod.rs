@@ -92,7 +92,10 @@ impl MysqlStore {
         let lock_wait = options.busy_timeout.max(Duration::from_secs(1));
         let db = Db::open(url, options.pool_size, lock_wait)?;
         let t = Tables::new(prefix);
-        let server_version = db.read(|conn| schema::migrate(conn, prefix))?;
+        let server_version = db.read(|conn| match options.upgrade_schema {
+            true => schema::migrate(conn, prefix),
+            false => schema::check(conn, prefix),
+        })?;
         Ok(MysqlStore {
             db,
             t,

@@ -128,6 +128,45 @@ pub(super) fn migrate(conn: &mut PooledConn, prefix: &str) -> Result<String, Fai
     Ok(version)
 }
 
+/// Reads the prefixed tables' schema version without changing anything:
+/// [`VERSION`] passes (returning the server's version text), missing or
+/// older tables are refused with the command that upgrades them, newer
+/// ones as in [`migrate`].
+pub(super) fn check(conn: &mut PooledConn, prefix: &str) -> Result<String, Fail> {
+    let server: Option<String> = conn.query_first("SELECT VERSION()")?;
+    let table = format!("{prefix}schema_version");
+    let exists: Option<i64> = conn.exec_first(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
+        (&table,),
+    )?;
+    let current = match exists {
+        Some(n) if n > 0 => {
+            let v: Option<Option<i64>> =
+                conn.query_first(format!("SELECT MAX(version) FROM {table}"))?;
+            Some(v.flatten().unwrap_or(0))
+        }
+        _ => None,
+    };
+    refuse_newer(prefix, current.unwrap_or(0))?;
+    if current != Some(VERSION) {
+        return Err(
+            crate::store::schema_outdated("MySQL/MariaDB", prefix, current, VERSION).into(),
+        );
+    }
+    Ok(server.unwrap_or_default())
+}
+
+fn refuse_newer(prefix: &str, current: i64) -> Result<(), Fail> {
+    if current > VERSION {
+        return Err(Error::Config(format!(
+            "the tables {prefix}* have schema version {current}, newer than this build's {VERSION}: \
+             upgrade agent-oauth"
+        ))
+        .into());
+    }
+    Ok(())
+}
+
 fn apply(conn: &mut PooledConn, prefix: &str) -> Result<String, Fail> {
     let server: Option<String> = conn.query_first("SELECT VERSION()")?;
     let table = format!("{prefix}schema_version");
@@ -137,13 +176,7 @@ fn apply(conn: &mut PooledConn, prefix: &str) -> Result<String, Fail> {
     let current: Option<Option<i64>> =
         conn.query_first(format!("SELECT MAX(version) FROM {table}"))?;
     let current = current.flatten().unwrap_or(0);
-    if current > VERSION {
-        return Err(Error::Config(format!(
-            "the tables {prefix}* have schema version {current}, newer than this build's {VERSION}: \
-             upgrade agent-oauth"
-        ))
-        .into());
-    }
+    refuse_newer(prefix, current)?;
     for (version, statements) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         for sql in *statements {
             conn.query_drop(sql.replace("{p}", prefix))?;

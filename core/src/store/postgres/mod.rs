@@ -97,7 +97,7 @@ impl PostgresStore {
             options.busy_timeout,
         );
         let server_version = pool.with(|conn| {
-            schema::migrate(conn)?;
+            schema::migrate(conn, options.upgrade_schema)?;
             let row = conn.query_one("SHOW server_version", &[])?;
             row.try_get::<_, String>(0)
                 .map_err(|e| Error::Storage(format!("PostgreSQL: server_version: {e}")))
@@ -229,6 +229,7 @@ mod tests {
             pool_size: 1,
             busy_timeout: Duration::from_secs(1),
             table_prefix: "agent_oauth_".into(),
+            upgrade_schema: true,
         };
         let err =
             PostgresStore::open("postgres://u:s3cret@host:notaport/db", &options).unwrap_err();
@@ -236,6 +237,7 @@ mod tests {
         assert!(!err.to_string().contains("s3cret"), "{err}");
         let bad_prefix = OpenOptions {
             table_prefix: "Robert'); DROP".into(),
+            upgrade_schema: true,
             ..options
         };
         let err = PostgresStore::open("postgres://u@localhost/db", &bad_prefix).unwrap_err();

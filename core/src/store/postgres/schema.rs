@@ -117,9 +117,21 @@ pub const VERSION: i32 = MIGRATIONS.len() as i32;
 /// the migrations run in one transaction under an advisory lock keyed by the
 /// prefix, so several processes starting at once migrate once (PostgreSQL's
 /// DDL is transactional: a failed migration leaves nothing behind).
-pub(super) fn migrate(conn: &mut Conn) -> Result<()> {
-    if installed_version(conn)? == Some(VERSION) {
+///
+/// Without `upgrade`, missing or older tables are refused instead, with the
+/// command that upgrades them.
+pub(super) fn migrate(conn: &mut Conn, upgrade: bool) -> Result<()> {
+    let installed = installed_version(conn)?;
+    if installed == Some(VERSION) {
         return Ok(());
+    }
+    if !upgrade {
+        return Err(crate::store::schema_outdated(
+            "PostgreSQL",
+            conn.prefix(),
+            installed.map(i64::from),
+            VERSION.into(),
+        ));
     }
     let begin = format!("BEGIN; {}", lock_sql(advisory_key(conn.prefix(), "schema")));
     conn.transaction(&begin, |conn| {

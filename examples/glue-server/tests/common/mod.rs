@@ -128,6 +128,27 @@ impl DataDir {
         stdout
     }
 
+    /// Runs `serve --listen 127.0.0.1:0 --demo` plus `extra`, which must
+    /// fail before it listens; returns its stderr.
+    pub fn serve_fails(&self, extra: &[&str]) -> String {
+        let output = Command::new(BIN)
+            .current_dir(self.cwd())
+            .args(self.global_args())
+            .args(["serve", "--listen", "127.0.0.1:0", "--demo"])
+            .args(extra)
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run agent-oauth-server");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(
+            !output.status.success(),
+            "serve {extra:?} started: {}\n{stderr}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        stderr
+    }
+
     /// Starts `serve --listen 127.0.0.1:0 --demo --base-url BASE` plus `extra`.
     pub fn serve(&self, extra: &[&str]) -> Server {
         let mut child = Command::new(BIN)
