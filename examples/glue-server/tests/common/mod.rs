@@ -130,6 +130,7 @@ impl DataDir {
 
     /// Runs `serve --listen 127.0.0.1:0 --demo` plus `extra`, which must
     /// fail before it listens; returns its stderr.
+    #[allow(dead_code)] // Not every test file that includes this module uses it.
     pub fn serve_fails(&self, extra: &[&str]) -> String {
         let output = Command::new(BIN)
             .current_dir(self.cwd())
