@@ -8,16 +8,17 @@
 
 #[path = "../tests/pg/mod.rs"]
 mod pg;
+#[path = "support/mod.rs"]
+mod support;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use agent_oauth_core::directory::{AgentStatus, Customer};
 use agent_oauth_core::{Config, Engine};
+use support::IP;
 
 const KEY: &str = include_str!("../tests/keys/test-only-private-key.pem");
-const IP: &str = "127.0.0.1";
 const PREFIX: &str = "bench_processes_";
 const CHILD: &str = "AO_BENCH_PROCESS";
 
@@ -106,20 +107,12 @@ fn run(url: &str, token: &str, processes: usize, seconds: f64) -> f64 {
     total as f64 / elapsed
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 fn main() {
     if let Ok(spec) = std::env::var(CHILD) {
         child(&spec);
         return;
     }
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
+    let args = support::args();
     let seconds: f64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(3.0);
     let rounds: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(5);
     let Some(server) = pg::shared() else {
@@ -130,31 +123,7 @@ fn main() {
         .config(config(&url, true))
         .build()
         .expect("engine");
-    engine.install_scopes().expect("scopes");
-    engine
-        .add_agent_with_id(
-            Some(1),
-            "admin@spryker.com",
-            "change123",
-            AgentStatus::Active,
-        )
-        .expect("agent");
-    engine
-        .upsert_customer(&Customer {
-            id_customer: 5,
-            customer_reference: "DE--5".into(),
-            email: "karl.schmidt@spryker.com".into(),
-            first_name: "Karl".into(),
-            last_name: "Schmidt".into(),
-            id_company_user: None,
-            permissions: None,
-            is_active: true,
-        })
-        .expect("customer");
-    let token = engine
-        .agent_login("admin@spryker.com", "change123", IP)
-        .expect("login")
-        .access_token;
+    let token = support::seed_agent_and_customer(&engine);
     drop(engine);
 
     println!("{rounds} rounds, {seconds} s per run, one issuing thread per process");
@@ -176,6 +145,6 @@ fn main() {
     }
     println!(
         "median: two processes / one on PostgreSQL {:.3}x (target >= 1.6)",
-        median(&mut ratios)
+        support::median(&mut ratios)
     );
 }

@@ -7,26 +7,24 @@
 //!
 //! `cargo bench -p agent-oauth-server --bench http_load [-- SECONDS CALLERS ROUNDS]`
 
+#[path = "../../../core/benches/support/mod.rs"]
+mod support;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use agent_oauth_core::Engine;
-use agent_oauth_core::directory::{AgentStatus, Customer};
 use agent_oauth_core::glue::GlueRequest;
 use agent_oauth_server::http;
+use support::IP;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const KEY: &str = include_str!("../../../core/tests/keys/test-only-private-key.pem");
-const IP: &str = "127.0.0.1";
 const BODY: &str = r#"{"data":{"type":"agent-customer-impersonation-access-tokens","attributes":{"customerReference":"DE--5"}}}"#;
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
+    let args = support::args();
     let seconds: f64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(1.0);
     let callers: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(8);
     let rounds: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(12);
@@ -38,31 +36,7 @@ fn main() {
         .database_path(dir.path().join("load.db").to_string_lossy())
         .build()
         .expect("engine");
-    engine.install_scopes().expect("scopes");
-    engine
-        .add_agent_with_id(
-            Some(1),
-            "admin@spryker.com",
-            "change123",
-            AgentStatus::Active,
-        )
-        .expect("agent");
-    engine
-        .upsert_customer(&Customer {
-            id_customer: 5,
-            customer_reference: "DE--5".into(),
-            email: "karl.schmidt@spryker.com".into(),
-            first_name: "Karl".into(),
-            last_name: "Schmidt".into(),
-            id_company_user: None,
-            permissions: None,
-            is_active: true,
-        })
-        .expect("customer");
-    let agent_token = engine
-        .agent_login("admin@spryker.com", "change123", IP)
-        .expect("login")
-        .access_token;
+    let agent_token = support::seed_agent_and_customer(&engine);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -133,11 +107,11 @@ fn main() {
     for round in 1..=rounds {
         let (h, g, c) = if round % 2 == 1 {
             let h = http(callers, duration);
-            let g = run(callers, duration, glue);
-            (h, g, run(callers, duration, core))
+            let g = support::run(callers, duration, glue);
+            (h, g, support::run(callers, duration, core))
         } else {
-            let c = run(callers, duration, core);
-            let g = run(callers, duration, glue);
+            let c = support::run(callers, duration, core);
+            let g = support::run(callers, duration, glue);
             (http(callers, duration), g, c)
         };
         println!(
@@ -155,39 +129,11 @@ fn main() {
     println!(
         "median of {rounds} rounds: HTTP/core ratio {:.3} (over all rounds {total:.3}); \
          Glue handler in process/core {:.3}; over HTTP {:.1}/s, core {:.1}/s",
-        median(&mut ratios),
-        median(&mut glue_ratios),
-        median(&mut over_http),
-        median(&mut in_core)
+        support::median(&mut ratios),
+        support::median(&mut glue_ratios),
+        support::median(&mut over_http),
+        support::median(&mut in_core)
     );
-}
-
-/// Calls `make()`'s operation from `callers` threads for `duration`; returns operations per second.
-fn run<F, Op>(callers: usize, duration: Duration, make: F) -> f64
-where
-    F: Fn() -> Op,
-    Op: FnMut() + Send + 'static,
-{
-    let stop = Arc::new(AtomicBool::new(false));
-    let done = Arc::new(AtomicU64::new(0));
-    let started = Instant::now();
-    let threads: Vec<_> = (0..callers)
-        .map(|_| {
-            let (stop, done, mut op) = (stop.clone(), done.clone(), make());
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    op();
-                    done.fetch_add(1, Ordering::Relaxed);
-                }
-            })
-        })
-        .collect();
-    std::thread::sleep(duration);
-    stop.store(true, Ordering::Relaxed);
-    for t in threads {
-        t.join().expect("caller");
-    }
-    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
 }
 
 /// Keeps `connections` keep-alive HTTP/1.1 connections busy for `duration`
@@ -272,9 +218,4 @@ async fn read_response(stream: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) {
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }

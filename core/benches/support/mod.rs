@@ -1,0 +1,87 @@
+//! What the throughput benches share (core's `scaling` and
+//! `processes_postgres`, the server's `http_load`): the demo agent and
+//! customer on an engine, a timed run of concurrent callers, and medians.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use agent_oauth_core::Engine;
+use agent_oauth_core::directory::{AgentStatus, Customer};
+
+/// The client address every bench request comes from.
+pub const IP: &str = "127.0.0.1";
+
+/// Installs the scopes, agent 1 (`admin@spryker.com` / `change123`) and
+/// customer DE--5 on `engine`; returns a fresh agent access token.
+pub fn seed_agent_and_customer(engine: &Engine) -> String {
+    engine.install_scopes().expect("scopes");
+    engine
+        .add_agent_with_id(
+            Some(1),
+            "admin@spryker.com",
+            "change123",
+            AgentStatus::Active,
+        )
+        .expect("agent");
+    engine
+        .upsert_customer(&Customer {
+            id_customer: 5,
+            customer_reference: "DE--5".into(),
+            email: "karl.schmidt@spryker.com".into(),
+            first_name: "Karl".into(),
+            last_name: "Schmidt".into(),
+            id_company_user: None,
+            permissions: None,
+            is_active: true,
+        })
+        .expect("customer");
+    engine
+        .agent_login("admin@spryker.com", "change123", IP)
+        .expect("login")
+        .access_token
+}
+
+/// Calls `make()`'s operation from `callers` threads for `duration`;
+/// returns operations per second.
+pub fn run<F, Op>(callers: usize, duration: Duration, make: F) -> f64
+where
+    F: Fn() -> Op,
+    Op: FnMut() + Send + 'static,
+{
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let threads: Vec<_> = (0..callers)
+        .map(|_| {
+            let (stop, done, mut op) = (stop.clone(), done.clone(), make());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    op();
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(duration);
+    stop.store(true, Ordering::Relaxed);
+    for t in threads {
+        t.join().expect("caller");
+    }
+    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// The median (the upper one of an even count).
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// `--`-less command-line arguments of a bench binary.
+pub fn args() -> Vec<String> {
+    std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect()
+}
