@@ -1,7 +1,7 @@
 //! Audit events: what happened, to whom, by whom, from where. Append-only;
 //! never a password, token or hash.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The kinds of audited events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -132,7 +132,12 @@ pub(crate) fn field(s: &str) -> Option<String> {
 }
 
 /// A filter for [`crate::Engine::audit_events`]; empty fields match all.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Its JSON form (the C ABI's `query_json`) is read here, once: every key
+/// optional, unknown keys refused, `{"agent_id":1,"customer_reference":
+/// "DE--5","from":<unix>,"to":<unix>,"limit":100}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct AuditQuery {
     /// Only events of this agent.
     pub agent_id: Option<i64>,

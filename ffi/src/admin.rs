@@ -6,7 +6,7 @@ use std::ffi::c_char;
 use agent_oauth_core::audit::AuditQuery;
 use agent_oauth_core::directory::{AgentStatus, Customer};
 use agent_oauth_core::{scope, search};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::engine::{ao_engine, engine_arg};
 use crate::error::{Failure, ao_result};
@@ -324,18 +324,6 @@ pub unsafe extern "C" fn ao_grant_type_scopes(
     })
 }
 
-/// The audit filter as JSON; every key optional.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AuditQueryJson {
-    agent_id: Option<i64>,
-    customer_reference: Option<String>,
-    from: Option<i64>,
-    to: Option<i64>,
-    #[serde(default)]
-    limit: u32,
-}
-
 /// Audit events, oldest first, filtered by `query_json` (NULL or `{}`: all):
 /// `{"agent_id":1,"customer_reference":"DE--5","from":<unix>,"to":<unix>,
 /// "limit":100}`, every key optional (`from` inclusive, `to` exclusive,
@@ -354,15 +342,9 @@ pub unsafe extern "C" fn ao_engine_audit_query(
         let core = unsafe { engine_arg(engine) }?;
         let json = unsafe { opt_str_arg(query_json, "query_json") }?;
         let out = unsafe { out_arg(out_json, "out_json") }?;
-        let q: AuditQueryJson = serde_json::from_str(json.unwrap_or("{}"))
+        let query: AuditQuery = serde_json::from_str(json.unwrap_or("{}"))
             .map_err(|e| Failure::json("query_json", &e))?;
-        let events = core.audit_events(&AuditQuery {
-            agent_id: q.agent_id,
-            customer_reference: q.customer_reference,
-            from: q.from,
-            to: q.to,
-            limit: q.limit,
-        })?;
+        let events = core.audit_events(&query)?;
         *out = to_json(&events);
         Ok(())
     })
