@@ -4,11 +4,14 @@
 //!
 //! `cargo bench -p agent-oauth-core --bench issuance`
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::path::Path;
 use std::time::Duration;
 
 use agent_oauth_core::Engine;
-use agent_oauth_core::directory::{AgentStatus, Customer};
+use agent_oauth_core::directory::Customer;
 use agent_oauth_core::password::Argon2Config;
 use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
 use aws_lc_rs::signature::{self, KeyPair, ParsedPublicKey, RsaKeyPair};
@@ -33,15 +36,7 @@ fn setup() -> Setup {
         .database_path(dir.path().join("bench.db").to_string_lossy())
         .build()
         .expect("engine");
-    engine.install_scopes().expect("scopes");
-    engine
-        .add_agent_with_id(
-            Some(1),
-            "admin@spryker.com",
-            "change123",
-            AgentStatus::Active,
-        )
-        .expect("agent");
+    support::seed_agent(&engine);
     seed_customers(&dir.path().join("bench.db"));
     let agent_token = engine
         .agent_login("admin@spryker.com", "change123", IP)

@@ -8,11 +8,12 @@
 
 #[path = "../tests/common/mariadb_server.rs"]
 mod mariadb_server;
+#[path = "support/mod.rs"]
+mod support;
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use agent_oauth_core::directory::AgentStatus;
 use agent_oauth_core::{Config, Engine};
 use aws_lc_rs::signature::{self, RsaKeyPair};
 use criterion::{Criterion, criterion_group};
@@ -43,15 +44,7 @@ fn benches(c: &mut Criterion) {
         .private_key_pem(KEY)
         .build()
         .expect("engine");
-    engine.install_scopes().expect("scopes");
-    engine
-        .add_agent_with_id(
-            Some(1),
-            "admin@spryker.com",
-            "change123",
-            AgentStatus::Active,
-        )
-        .expect("agent");
+    support::seed_agent(&engine);
     // 100k customers in one statement from MariaDB's sequence engine.
     server.sql(&format!(
         "INSERT INTO {db}.{PREFIX}customer (id_customer, customer_reference, email, first_name, last_name,

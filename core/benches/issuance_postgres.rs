@@ -7,11 +7,12 @@
 
 #[path = "../tests/pg/mod.rs"]
 mod pg;
+#[path = "support/mod.rs"]
+mod support;
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use agent_oauth_core::directory::AgentStatus;
 use agent_oauth_core::{Config, Engine};
 use aws_lc_rs::signature::{self, RsaKeyPair};
 use criterion::{Criterion, criterion_group};
@@ -43,15 +44,7 @@ fn setup(server: &pg::Server) -> (Engine, String) {
         ..Config::default()
     };
     let engine = Engine::builder().config(config).build().expect("engine");
-    engine.install_scopes().expect("scopes");
-    engine
-        .add_agent_with_id(
-            Some(1),
-            "admin@spryker.com",
-            "change123",
-            AgentStatus::Active,
-        )
-        .expect("agent");
+    support::seed_agent(&engine);
     let mut client = server.client(pg::DATABASE);
     client
         .batch_execute(&format!(

@@ -13,9 +13,8 @@ use agent_oauth_core::directory::{AgentStatus, Customer};
 /// The client address every bench request comes from.
 pub const IP: &str = "127.0.0.1";
 
-/// Installs the scopes, agent 1 (`admin@spryker.com` / `change123`) and
-/// customer DE--5 on `engine`; returns a fresh agent access token.
-pub fn seed_agent_and_customer(engine: &Engine) -> String {
+/// Installs the scopes and agent 1 (`admin@spryker.com` / `change123`).
+pub fn seed_agent(engine: &Engine) {
     engine.install_scopes().expect("scopes");
     engine
         .add_agent_with_id(
@@ -25,6 +24,11 @@ pub fn seed_agent_and_customer(engine: &Engine) -> String {
             AgentStatus::Active,
         )
         .expect("agent");
+}
+
+/// [`seed_agent`] and customer DE--5; returns a fresh agent access token.
+pub fn seed_agent_and_customer(engine: &Engine) -> String {
+    seed_agent(engine);
     engine
         .upsert_customer(&Customer {
             id_customer: 5,

@@ -7,11 +7,13 @@
 //!
 //! `cargo bench -p agent-oauth-server --bench login_burst [-- LOGINS ROUNDS]`
 
+#[path = "../../../core/benches/support/mod.rs"]
+mod support;
+
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use agent_oauth_core::admission::PasswordPoolConfig;
-use agent_oauth_core::directory::AgentStatus;
 use agent_oauth_core::{Config, Engine};
 use agent_oauth_server::http;
 
@@ -37,15 +39,7 @@ fn main() {
         ..Config::default()
     };
     let engine = Engine::builder().config(config).build().expect("engine");
-    engine.install_scopes().expect("scopes");
-    engine
-        .add_agent_with_id(
-            Some(1),
-            "admin@spryker.com",
-            "change123",
-            AgentStatus::Active,
-        )
-        .expect("agent");
+    support::seed_agent(&engine);
     let workers = engine.config().password_pool.resolved_workers();
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
