@@ -59,7 +59,8 @@ impl Engine {
 
     /// True when answering this request is brief and bounded: no password
     /// verification (which may also wait for the password pool), no customer
-    /// search, no synced write, and a store on this machine. An event-loop
+    /// search, no revocation (a synced commit; a refresh that detects reuse
+    /// syncs too, but only then), and a store on this machine. An event-loop
     /// transport may answer such a request on its loop thread and spare the
     /// hand-off to a blocking thread, which over loopback costs more than the
     /// store's part of the work; every other request belongs on a thread that
