@@ -99,6 +99,7 @@ pub struct OpenOptions {
 /// The error of a server store whose tables are missing or older than this
 /// build, when the engine may not change them. `found` is `None` when there
 /// is no version table at all.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 pub(crate) fn schema_outdated(
     backend: &str,
     prefix: &str,

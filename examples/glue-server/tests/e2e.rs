@@ -2040,9 +2040,33 @@ fn purge_expired_removes_dead_sessions() {
 }
 
 #[test]
+fn the_server_runs_on_the_store_this_run_is_for() {
+    // AGENT_OAUTH_E2E_STORE=postgres runs this whole suite on PostgreSQL;
+    // the server's start-up line proves which store answered.
+    let data = DataDir::new();
+    let server = data.serve(&[]);
+    server.admin();
+    let log = server.wait_for_log("database: ");
+    let line = log
+        .lines()
+        .find(|l| l.starts_with("database: "))
+        .expect("the store line");
+    match on_postgres() {
+        true => assert!(
+            line.starts_with("database: PostgreSQL ") && line.contains("tables e2e"),
+            "{line}"
+        ),
+        false => assert!(line.starts_with("database: SQLite "), "{line}"),
+    }
+}
+
+#[test]
 fn config_file_without_database_path_keeps_the_database_in_the_data_dir() {
     // `--db` defaults to <data-dir>/agent-oauth.db (its --help); a --config
     // file that does not name database_path must not move it elsewhere.
+    if sqlite_only("where the SQLite file is created") {
+        return;
+    }
     let data = DataDir::without_db_option();
     let server = data.serve(&[]);
     server.admin();

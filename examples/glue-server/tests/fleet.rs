@@ -12,9 +12,8 @@
 mod common;
 #[path = "../../../core/tests/common/mariadb_server.rs"]
 mod mariadb_server;
-#[path = "../../../core/tests/pg/mod.rs"]
-mod pg;
 
+use common::pg;
 use common::*;
 use serde_json::Value;
 

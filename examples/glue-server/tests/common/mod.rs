@@ -2,6 +2,12 @@
 //! parameters (D24), the real `agent-oauth-server` binary started on an
 //! ephemeral port and killed on drop, its admin subcommands, and small HTTP
 //! helpers over ureq (plus a raw socket client for what ureq cannot send).
+//!
+//! With `AGENT_OAUTH_E2E_STORE=postgres` every data directory keeps its
+//! tables on one PostgreSQL server started for the test process (issue 11:
+//! the whole suite against a server store), each under its own
+//! `table_prefix`, created with `init` as an operator would; tests about the
+//! SQLite file itself say so and return early.
 
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -13,6 +19,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+#[path = "../../../../core/tests/pg/mod.rs"]
+pub mod pg;
 
 /// The base URL the servers are started with, so links match the docs.
 pub const BASE: &str = "https://glue.mysprykershop.com";
@@ -53,6 +62,28 @@ pub struct DataDir {
     dir: tempfile::TempDir,
     cwd: tempfile::TempDir,
     pass_db: bool,
+    /// The PostgreSQL URL the data lives on instead of the SQLite file.
+    database_url: Option<String>,
+}
+
+/// Whether this run keeps the data on PostgreSQL
+/// (`AGENT_OAUTH_E2E_STORE=postgres`) rather than the default SQLite file.
+pub fn on_postgres() -> bool {
+    match std::env::var("AGENT_OAUTH_E2E_STORE").as_deref() {
+        Ok("postgres") => true,
+        Ok("" | "sqlite") | Err(_) => false,
+        Ok(other) => panic!("AGENT_OAUTH_E2E_STORE={other}: expected sqlite or postgres"),
+    }
+}
+
+/// For a test about the SQLite file itself: true (after saying so) when the
+/// run is on PostgreSQL, where the test has nothing to check.
+pub fn sqlite_only(why: &str) -> bool {
+    let skip = on_postgres();
+    if skip {
+        eprintln!("not on PostgreSQL: {why}");
+    }
+    skip
 }
 
 /// The cheap argon2 parameters of the tests (D24).
@@ -67,16 +98,36 @@ impl DataDir {
     /// Like [`DataDir::new`] with more configuration keys (`"key":value,...`).
     pub fn with_config(extra: &str) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let config = match extra {
-            "" => format!("{{{CHEAP_ARGON2}}}"),
-            extra => format!("{{{CHEAP_ARGON2},{extra}}}"),
+        let mut keys = vec![CHEAP_ARGON2.to_owned()];
+        let database_url = match on_postgres() && !extra.contains("\"table_prefix\"") {
+            true => {
+                // One server per test process; each directory its own tables.
+                static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+                let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                keys.push(format!(r#""table_prefix":"e2e{n}_""#));
+                Some(pg::url().expect("AGENT_OAUTH_E2E_STORE=postgres needs PostgreSQL"))
+            }
+            false => None,
         };
-        std::fs::write(dir.path().join("config.json"), config).expect("config");
-        DataDir {
+        if !extra.is_empty() {
+            keys.push(extra.to_owned());
+        }
+        std::fs::write(
+            dir.path().join("config.json"),
+            format!("{{{}}}", keys.join(",")),
+        )
+        .expect("config");
+        let data = DataDir {
             dir,
             cwd: tempfile::tempdir().expect("tempdir"),
             pass_db: true,
+            database_url,
+        };
+        if data.database_url.is_some() {
+            // A server refuses to create tables on a database server.
+            data.cli(&["init"]);
         }
+        data
     }
 
     /// Like [`DataDir::new`], but without `--db`: the database location is
@@ -103,8 +154,12 @@ impl DataDir {
     fn global_args(&self) -> Vec<OsString> {
         let p = self.path();
         let mut args = vec!["--data-dir".into(), p.as_os_str().to_owned()];
-        if self.pass_db {
-            args.extend(["--db".into(), p.join("agent-oauth.db").into_os_string()]);
+        match &self.database_url {
+            Some(url) => args.extend(["--database-url".into(), url.into()]),
+            None if self.pass_db => {
+                args.extend(["--db".into(), p.join("agent-oauth.db").into_os_string()])
+            }
+            None => {}
         }
         args.extend(["--config".into(), p.join("config.json").into_os_string()]);
         args
