@@ -271,9 +271,11 @@ impl EngineBuilder {
             audience: config.client_id.clone(),
             leeway: config.leeway,
         };
+        let agents_in_store = self.agents.is_none();
         Ok(Engine {
             inner: Arc::new(Inner {
                 agents: self.agents.unwrap_or_else(|| db.clone()),
+                agents_in_store,
                 customers: self.customers.unwrap_or_else(|| db.clone()),
                 store: db,
                 config,
@@ -289,6 +291,12 @@ impl EngineBuilder {
             }),
         })
     }
+}
+
+/// The agent found under a session's username, if it is still the same
+/// agent (same id) and active.
+fn active(agent: Option<Agent>, id: i64) -> Option<Agent> {
+    agent.filter(|a| a.id == id && a.is_active())
 }
 
 /// The agent-assist OAuth engine. Cheap to clone and safe to share between
@@ -317,6 +325,9 @@ pub(crate) struct Inner {
     pub store: Arc<dyn Store>,
     /// Where agents are looked up: the store, or a host directory.
     pub agents: Arc<dyn AgentDirectory>,
+    /// True when `agents` is `store`: the strict check then reads the
+    /// session and its agent together.
+    pub agents_in_store: bool,
     /// Where customers are looked up: the store, or a host directory.
     pub customers: Arc<dyn CustomerDirectory>,
     pub hasher: Arc<dyn PasswordHasher>,
@@ -441,8 +452,15 @@ impl Engine {
         let Some(jti) = decode_jti(&claims.jti) else {
             return Ok(None);
         };
-        let Some(row) = self.inner.store.find_by_jti(&jti)? else {
-            return Ok(None);
+        let (row, agent) = match self.inner.agents_in_store {
+            true => match self.inner.store.find_session_and_agent(&jti)? {
+                Some((row, agent)) => (row, Some(agent)),
+                None => return Ok(None),
+            },
+            false => match self.inner.store.find_by_jti(&jti)? {
+                Some(row) => (row, None),
+                None => return Ok(None),
+            },
         };
         let now = self.now();
         let consistent = match claims.kind() {
@@ -459,18 +477,16 @@ impl Engine {
         if !consistent || row.revoked_at.is_some() || now >= row.expires_at {
             return Ok(None);
         }
-        Ok(self
-            .active_agent(row.agent_id, &row.agent_username)?
-            .map(|agent| (agent, row)))
+        let agent = match agent {
+            Some(read_with_row) => read_with_row,
+            None => self.inner.agents.find_by_username(&row.agent_username)?,
+        };
+        Ok(active(agent, row.agent_id).map(|agent| (agent, row)))
     }
 
     /// The agent if it still exists under this id and is active.
     pub(crate) fn active_agent(&self, id: i64, username: &str) -> Result<Option<Agent>> {
-        Ok(self
-            .inner
-            .agents
-            .find_by_username(username)?
-            .filter(|a| a.id == id && a.is_active()))
+        Ok(active(self.inner.agents.find_by_username(username)?, id))
     }
 
     /// Authenticates the agent behind a request's headers, as Spryker's Glue

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::lockout::{self, Reservation};
 use crate::password;
 use crate::scope;
-use crate::store::{Durability, SessionKind};
+use crate::store::{SessionInsert, SessionKind};
 use crate::token::Subject;
 
 /// Longest username looked up, in bytes; longer ones are refused as unknown
@@ -234,30 +234,28 @@ impl Engine {
         origin: Option<&AgentCaller>,
     ) -> Result<TokenResponse> {
         for _ in 0..3 {
-            let mut inserted = false;
-            let mut origin_revoked = false;
-            self.inner.store.write(Durability::Normal, &mut |w| {
-                if let Some(caller) = origin {
-                    let live = w
-                        .find(caller.session.id)?
-                        .is_some_and(|row| row.revoked_at.is_none());
-                    if !live {
-                        origin_revoked = true;
-                        return Ok(());
-                    }
+            let origin_id = origin.map(|caller| caller.session.id);
+            match (
+                self.inner
+                    .store
+                    .insert_session(&minted.row, event, origin_id)?,
+                origin,
+            ) {
+                (SessionInsert::Inserted, _) => return Ok(minted.response),
+                (SessionInsert::OriginRevoked, None) => {
+                    return Err(Error::Internal(
+                        "the store refused a session that has no origin".into(),
+                    ));
                 }
-                inserted = w.insert(&minted.row)?;
-                if inserted {
-                    w.audit(event)?;
+                (SessionInsert::OriginRevoked, Some(caller)) => {
+                    let client_ip = event.client_ip.as_deref().unwrap_or_default();
+                    return Err(self.refuse_agent_token(
+                        &caller.claims,
+                        caller.refusal(),
+                        client_ip,
+                    ));
                 }
-                Ok(())
-            })?;
-            if let (true, Some(caller)) = (origin_revoked, origin) {
-                let client_ip = event.client_ip.as_deref().unwrap_or_default();
-                return Err(self.refuse_agent_token(&caller.claims, caller.refusal(), client_ip));
-            }
-            if inserted {
-                return Ok(minted.response);
+                (SessionInsert::IdTaken, _) => {}
             }
             let (token, hash) = self.new_refresh_token()?;
             minted.response.refresh_token = token;

@@ -77,6 +77,22 @@ pub trait Store:
     fn is_embedded(&self) -> bool {
         false
     }
+
+    /// The session row whose access token has this `jti`, with the agent
+    /// stored under the row's `agent_username` (`None` when there is no
+    /// such agent): what the strict check (D3) reads when the agents live in
+    /// this store. The default makes the two reads; a server store answers
+    /// both in one round trip.
+    fn find_session_and_agent(
+        &self,
+        jti: &[u8; 40],
+    ) -> Result<Option<(RefreshTokenRow, Option<Agent>)>> {
+        let Some(row) = self.find_by_jti(jti)? else {
+            return Ok(None);
+        };
+        let agent = self.find_by_username(&row.agent_username)?;
+        Ok(Some((row, agent)))
+    }
 }
 
 /// How [`open`] connects.
@@ -307,6 +323,17 @@ pub trait TokenWriter {
     fn audit(&mut self, event: &AuditEvent) -> Result<()>;
 }
 
+/// What [`TokenStore::insert_session`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionInsert {
+    /// The row and its audit event are stored.
+    Inserted,
+    /// A row with this id exists already; nothing was stored.
+    IdTaken,
+    /// The origin session is revoked (or gone); nothing was stored.
+    OriginRevoked,
+}
+
 /// The closure run inside a [`TokenStore::write`] transaction.
 pub type WriteFn<'a> = dyn FnMut(&mut dyn TokenWriter) -> Result<()> + 'a;
 
@@ -318,6 +345,37 @@ pub trait TokenStore: Send + Sync {
     fn find_by_jti(&self, jti: &[u8; 40]) -> Result<Option<RefreshTokenRow>>;
     /// Runs `f` in one write transaction, committed when it returns `Ok`.
     fn write(&self, durability: Durability, f: &mut WriteFn<'_>) -> Result<()>;
+    /// Stores the first row of a new session and its audit event in one
+    /// transaction of [`Durability::Normal`]. With an `origin` (the row id
+    /// of the agent session an impersonation starts from), that row is read
+    /// and held first, and nothing is stored unless it exists unrevoked, so
+    /// a revocation of the origin either sees the new row or is seen here.
+    ///
+    /// The default runs these steps through [`TokenStore::write`]; a server
+    /// store may send them as one statement, one round trip.
+    fn insert_session(
+        &self,
+        row: &RefreshTokenRow,
+        event: &AuditEvent,
+        origin: Option<i64>,
+    ) -> Result<SessionInsert> {
+        let mut outcome = SessionInsert::IdTaken;
+        self.write(Durability::Normal, &mut |w| {
+            if let Some(origin) = origin {
+                let live = w.find(origin)?.is_some_and(|o| o.revoked_at.is_none());
+                if !live {
+                    outcome = SessionInsert::OriginRevoked;
+                    return Ok(());
+                }
+            }
+            if w.insert(row)? {
+                w.audit(event)?;
+                outcome = SessionInsert::Inserted;
+            }
+            Ok(())
+        })?;
+        Ok(outcome)
+    }
     /// Deletes rows that expired before `before`; returns how many.
     fn purge_expired(&self, before: i64) -> Result<usize>;
 }

@@ -13,7 +13,7 @@ use agent_oauth_core::audit::{AuditEvent, AuditKind, AuditQuery};
 use agent_oauth_core::directory::{AgentStatus, Customer, CustomerSearch};
 use agent_oauth_core::lockout::LockoutState;
 use agent_oauth_core::store::{
-    Client, Durability, RefreshTokenRow, RevokeScope, SessionKind, Store,
+    Client, Durability, RefreshTokenRow, RevokeScope, SessionInsert, SessionKind, Store,
 };
 use agent_oauth_core::{Error, Result};
 
@@ -66,6 +66,10 @@ macro_rules! contract_suite {
             customer_permissions_round_trip_in_key_order,
             write_transaction_reads_its_own_writes,
             nul_characters_in_lookups_lockout_keys_and_audit_are_not_errors,
+            insert_session_stores_row_and_event_only_while_the_origin_is_live,
+            insert_session_from_a_revoked_origin_racing_its_revocation_never_survives,
+            find_session_and_agent_reads_both_or_the_session_alone,
+            rotation_racing_its_family_revocation_never_survives,
         );
     };
     (@tests $factory:expr; $($name:ident),* $(,)?) => {
@@ -820,4 +824,209 @@ pub fn nul_characters_in_lookups_lockout_keys_and_audit_are_not_errors(store: &d
             .unwrap()
             .starts_with('a')
     );
+}
+
+fn started(at: i64, jti: &str) -> AuditEvent {
+    let mut event = AuditEvent::new(AuditKind::ImpersonationStarted, at);
+    event.agent_id = Some(1);
+    event.jti = Some(jti.into());
+    event.reason = Some("ticket 'DE-1' \\ ü".into());
+    event
+}
+
+fn events(store: &dyn Store) -> Vec<AuditEvent> {
+    store
+        .query(&AuditQuery {
+            limit: 100,
+            ..AuditQuery::default()
+        })
+        .unwrap()
+}
+
+pub fn insert_session_stores_row_and_event_only_while_the_origin_is_live(store: &dyn Store) {
+    let agent = row(500, 500, SessionKind::Agent);
+    insert_one(store, &agent);
+    // No origin (an agent login): stored with its event.
+    let login = row(510, 510, SessionKind::Agent);
+    assert_eq!(
+        store
+            .insert_session(&login, &started(NOW, "login"), None)
+            .unwrap(),
+        SessionInsert::Inserted
+    );
+    assert_eq!(store.find(510).unwrap(), Some(login.clone()));
+    // The id is taken: nothing stored, no second event.
+    let mut clash = row(510, 510, SessionKind::Agent);
+    clash.agent_username = "other".into();
+    assert_eq!(
+        store
+            .insert_session(&clash, &started(NOW, "clash"), None)
+            .unwrap(),
+        SessionInsert::IdTaken
+    );
+    assert_eq!(store.find(510).unwrap(), Some(login));
+    // From a live origin: stored.
+    let mut imp = row(520, 520, SessionKind::Impersonation);
+    imp.origin_family_id = Some(500);
+    assert_eq!(
+        store
+            .insert_session(&imp, &started(NOW + 1, "imp"), Some(500))
+            .unwrap(),
+        SessionInsert::Inserted
+    );
+    assert_eq!(store.find(520).unwrap(), Some(imp));
+    // From a revoked origin, or one that does not exist: nothing stored.
+    revoke(
+        store,
+        RevokeScope::Family {
+            agent_id: 1,
+            family_id: 500,
+        },
+    );
+    for origin in [500, 999] {
+        let mut late = row(530 + origin, 530 + origin, SessionKind::Impersonation);
+        late.origin_family_id = Some(origin);
+        assert_eq!(
+            store
+                .insert_session(&late, &started(NOW + 2, "late"), Some(origin))
+                .unwrap(),
+            SessionInsert::OriginRevoked,
+            "origin {origin}"
+        );
+        assert_eq!(store.find(late.id).unwrap(), None);
+    }
+    let jtis: Vec<(Option<String>, Option<String>)> = events(store)
+        .into_iter()
+        .map(|e| (e.jti, e.reason))
+        .collect();
+    let reason = Some("ticket 'DE-1' \\ ü".to_owned());
+    assert_eq!(
+        jtis,
+        vec![
+            (Some("login".into()), reason.clone()),
+            (Some("imp".into()), reason)
+        ]
+    );
+}
+
+pub fn insert_session_from_a_revoked_origin_racing_its_revocation_never_survives(
+    store: &dyn Store,
+) {
+    // Each round: one thread starts an impersonation from an agent session
+    // while another revokes that session (with the impersonations started
+    // from it). Whichever commits first, no live impersonation is left.
+    for round in 0..20_i64 {
+        let origin = 1_000 + round * 10;
+        insert_one(store, &row(origin, origin, SessionKind::Agent));
+        let mut imp = row(origin + 1, origin + 1, SessionKind::Impersonation);
+        imp.origin_family_id = Some(origin);
+        let barrier = Barrier::new(2);
+        let outcome = std::thread::scope(|s| {
+            let starter = s.spawn(|| {
+                barrier.wait();
+                store
+                    .insert_session(&imp, &started(NOW, "race"), Some(origin))
+                    .unwrap()
+            });
+            barrier.wait();
+            revoke(
+                store,
+                RevokeScope::Family {
+                    agent_id: 1,
+                    family_id: origin,
+                },
+            );
+            starter.join().unwrap()
+        });
+        let stored = store.find(imp.id).unwrap();
+        match outcome {
+            SessionInsert::Inserted => assert_eq!(
+                stored.and_then(|r| r.revoked_at),
+                Some(NOW + 5),
+                "round {round}: the revocation must reach the impersonation stored first"
+            ),
+            SessionInsert::OriginRevoked => assert_eq!(stored, None, "round {round}"),
+            SessionInsert::IdTaken => panic!("round {round}: fresh ids"),
+        }
+    }
+}
+
+pub fn find_session_and_agent_reads_both_or_the_session_alone(store: &dyn Store) {
+    let id = store
+        .insert_agent(
+            Some(7),
+            "agent@spryker.com",
+            "$argon2id$h",
+            AgentStatus::Blocked,
+            NOW,
+        )
+        .unwrap();
+    let mut known = row(700, 700, SessionKind::Agent);
+    known.agent_id = id;
+    known.agent_username = "agent@spryker.com".into();
+    let mut unknown = row(710, 710, SessionKind::Agent);
+    unknown.agent_username = "gone@spryker.com".into();
+    insert(store, &[&known, &unknown]);
+    let (found, agent) = store.find_session_and_agent(&known.jti).unwrap().unwrap();
+    assert_eq!(found, known);
+    let agent = agent.expect("the agent");
+    assert_eq!(
+        (
+            agent.id,
+            agent.username.as_str(),
+            agent.password_hash.as_str(),
+            agent.status
+        ),
+        (7, "agent@spryker.com", "$argon2id$h", AgentStatus::Blocked)
+    );
+    assert_eq!(
+        store.find_session_and_agent(&unknown.jti).unwrap(),
+        Some((unknown, None))
+    );
+    assert_eq!(store.find_session_and_agent(&[3; 40]).unwrap(), None);
+}
+
+pub fn rotation_racing_its_family_revocation_never_survives(store: &dyn Store) {
+    // A refresh (hold the parent, spend it, insert the child) against a
+    // revocation of the family: the child never outlives the revocation.
+    for round in 0..20_i64 {
+        let family = 2_000 + round * 10;
+        insert_one(store, &row(family, family, SessionKind::Agent));
+        let child = row(family + 1, family, SessionKind::Agent);
+        let barrier = Barrier::new(2);
+        let rotated = std::thread::scope(|s| {
+            let refresher = s.spawn(|| {
+                barrier.wait();
+                let mut rotated = false;
+                store
+                    .write(Durability::Normal, &mut |w| {
+                        let live = w.find(family)?.is_some_and(|p| p.revoked_at.is_none());
+                        if live && w.spend(family, NOW + 1)? {
+                            rotated = w.insert(&child)?;
+                        }
+                        Ok(())
+                    })
+                    .unwrap();
+                rotated
+            });
+            barrier.wait();
+            revoke(
+                store,
+                RevokeScope::Family {
+                    agent_id: 1,
+                    family_id: family,
+                },
+            );
+            refresher.join().unwrap()
+        });
+        let stored = store.find(child.id).unwrap();
+        match rotated {
+            true => assert_eq!(
+                stored.and_then(|r| r.revoked_at),
+                Some(NOW + 5),
+                "round {round}: the revocation must reach the child stored first"
+            ),
+            false => assert_eq!(stored, None, "round {round}"),
+        }
+    }
 }

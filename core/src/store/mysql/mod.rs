@@ -113,4 +113,16 @@ impl crate::store::Store for MysqlStore {
             self.t.prefix
         )
     }
+
+    fn find_session_and_agent(
+        &self,
+        jti: &[u8; 40],
+    ) -> Result<
+        Option<(
+            crate::store::RefreshTokenRow,
+            Option<crate::directory::Agent>,
+        )>,
+    > {
+        self.session_and_agent(jti)
+    }
 }

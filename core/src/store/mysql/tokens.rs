@@ -430,3 +430,43 @@ impl LockoutStore for MysqlStore {
         })
     }
 }
+
+impl MysqlStore {
+    /// The session under this `jti` with the agent stored under its
+    /// username, in one round trip (the strict check, D3).
+    pub(super) fn session_and_agent(
+        &self,
+        jti: &[u8; 40],
+    ) -> Result<Option<(RefreshTokenRow, Option<crate::directory::Agent>)>> {
+        let columns: Vec<String> = ROW_COLUMNS.split(", ").map(|c| format!("t.{c}")).collect();
+        self.db.read(|conn| {
+            let row: Option<Row> = conn.exec_first(
+                format!(
+                    "SELECT {}, a.id, a.username, a.password_hash, a.status \
+                     FROM {} AS t LEFT JOIN {} AS a ON a.username = t.agent_username \
+                     WHERE t.jti_key = ? AND t.jti = ?",
+                    columns.join(", "),
+                    self.t.refresh_token,
+                    self.t.agent
+                ),
+                (jti_key(jti), &jti[..]),
+            )?;
+            let Some(mut r) = row else {
+                return Ok(None);
+            };
+            let agent = match col::<Option<i64>>(&mut r, 17)? {
+                Some(id) => {
+                    let status: String = col(&mut r, 20)?;
+                    Some(crate::directory::Agent {
+                        id,
+                        username: col(&mut r, 18)?,
+                        password_hash: col(&mut r, 19)?,
+                        status: crate::directory::AgentStatus::from_stored(&status),
+                    })
+                }
+                None => None,
+            };
+            Ok(Some((read_row(r)?, agent)))
+        })
+    }
+}

@@ -78,12 +78,18 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> Error {
 }
 
 fn read_agent(r: &Row) -> Result<Agent> {
+    read_agent_at(r, 0)
+}
+
+/// An agent from the columns `id, username, password_hash, status` starting
+/// at `at`.
+pub(super) fn read_agent_at(r: &Row, at: usize) -> Result<Agent> {
     let get = |e| corrupt("agent", e);
-    let status: String = r.try_get(3).map_err(get)?;
+    let status: String = r.try_get(at + 3).map_err(get)?;
     Ok(Agent {
-        id: r.try_get(0).map_err(get)?,
-        username: r.try_get(1).map_err(get)?,
-        password_hash: r.try_get(2).map_err(get)?,
+        id: r.try_get(at).map_err(get)?,
+        username: r.try_get(at + 1).map_err(get)?,
+        password_hash: r.try_get(at + 2).map_err(get)?,
         status: AgentStatus::from_stored(&status),
     })
 }

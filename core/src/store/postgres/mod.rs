@@ -193,6 +193,18 @@ impl crate::store::Store for PostgresStore {
             self.pool.prefix()
         )
     }
+
+    fn find_session_and_agent(
+        &self,
+        jti: &[u8; 40],
+    ) -> Result<
+        Option<(
+            crate::store::RefreshTokenRow,
+            Option<crate::directory::Agent>,
+        )>,
+    > {
+        self.session_and_agent(jti)
+    }
 }
 
 #[cfg(test)]

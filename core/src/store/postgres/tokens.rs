@@ -8,8 +8,8 @@ use crate::audit::{AuditEvent, AuditKind, AuditQuery};
 use crate::error::{Error, Result};
 use crate::lockout::LockoutState;
 use crate::store::{
-    AuditStore, Durability, LockoutFn, LockoutStore, RefreshTokenRow, RevokeScope, SessionKind,
-    TokenStore, TokenWriter, WriteFn,
+    AuditStore, Durability, LockoutFn, LockoutStore, RefreshTokenRow, RevokeScope, SessionInsert,
+    SessionKind, TokenStore, TokenWriter, WriteFn,
 };
 
 const FIND: &str = r#"SELECT id, token_hash, family_id, parent_id, origin_family_id, kind, agent_id,
@@ -34,8 +34,59 @@ const INSERT: &str = r#"INSERT INTO "{p}refresh_token" (id, token_hash, family_i
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
     ON CONFLICT (id) DO NOTHING"#;
 
+// A session and the agent stored under its username, in one round trip
+// (the strict check, D3).
+const FIND_BY_JTI_WITH_AGENT: &str = r#"SELECT t.id, t.token_hash, t.family_id, t.parent_id,
+        t.origin_family_id, t.kind, t.agent_id, t.agent_username, t.customer_reference, t.scopes,
+        t.client_id, t.jti, t.cap_at, t.issued_at, t.expires_at, t.used_at, t.revoked_at,
+        a.id, a.username, a.password_hash, a.status
+    FROM "{p}refresh_token" AS t LEFT JOIN "{p}agent" AS a ON a.username = t.agent_username
+    WHERE t.jti_key = $1 AND t.jti = $2"#;
+
+// A new session in one statement, one round trip and its own transaction:
+// the origin row (if any, $19) read and locked, the row inserted only while
+// the origin is unrevoked, the audit event ($20-$28) only with the row, and
+// the commit without waiting for the disk (D26). Counts: origins live,
+// rows inserted.
+const INSERT_SESSION: &str = r#"WITH durability AS (
+        SELECT set_config('synchronous_commit', 'off', true) AS value),
+    origin AS (
+        SELECT id FROM "{p}refresh_token"
+        WHERE id = $19::BIGINT AND revoked_at IS NULL FOR UPDATE),
+    inserted AS (
+        INSERT INTO "{p}refresh_token" (id, token_hash, family_id, parent_id, origin_family_id,
+            kind, agent_id, agent_username, customer_reference, scopes, client_id, jti_key, jti,
+            cap_at, issued_at, expires_at, used_at, revoked_at)
+        SELECT $1::BIGINT, $2::BYTEA, $3::BIGINT, $4::BIGINT, $5::BIGINT, $6::SMALLINT,
+            $7::BIGINT, $8::TEXT, $9::TEXT, $10::TEXT, $11::TEXT, $12::BIGINT, $13::BYTEA,
+            $14::BIGINT, $15::BIGINT, $16::BIGINT, $17::BIGINT, $18::BIGINT
+        WHERE $19::BIGINT IS NULL OR EXISTS (SELECT 1 FROM origin)
+        ON CONFLICT (id) DO NOTHING
+        RETURNING id),
+    audited AS (
+        INSERT INTO "{p}audit_event" (at, kind, agent_id, agent_username, customer_reference,
+            client_ip, jti, reason, code)
+        SELECT $20::BIGINT, $21::TEXT, $22::BIGINT, $23::TEXT, $24::TEXT, $25::TEXT, $26::TEXT,
+            $27::TEXT, $28::TEXT
+        FROM inserted)
+    SELECT (SELECT count(*) FROM origin), (SELECT count(*) FROM inserted),
+        (SELECT value FROM durability)"#;
+
 const SPEND: &str = r#"UPDATE "{p}refresh_token" SET used_at = $2
     WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL"#;
+
+// A revocation first locks the live rows it will revoke, in a statement of
+// its own: under READ COMMITTED a statement sees the rows committed before
+// it started, so an UPDATE that had to wait for a transaction adding a row
+// to the family (a rotation, an impersonation started from it, both holding
+// the row they start from) would not see that row. The UPDATE after the
+// wait starts later and does; a transaction starting after it waits for the
+// lock and then finds its starting row revoked.
+const LOCK_FAMILY: &str = r#"SELECT 1 FROM "{p}refresh_token"
+    WHERE revoked_at IS NULL AND agent_id = $1 AND (family_id = $2 OR origin_family_id = $2)
+    FOR UPDATE"#;
+const LOCK_AGENT: &str =
+    r#"SELECT 1 FROM "{p}refresh_token" WHERE revoked_at IS NULL AND agent_id = $1 FOR UPDATE"#;
 
 // Each revocation counts the distinct families it revoked, in one statement.
 const REVOKE_FAMILY: &str = r#"WITH revoked AS (
@@ -190,10 +241,15 @@ impl TokenWriter for Writer<'_> {
             RevokeScope::Family {
                 agent_id,
                 family_id,
-            } => self
-                .0
-                .query_one(REVOKE_FAMILY, &[&at, &agent_id, &family_id])?,
-            RevokeScope::Agent(agent_id) => self.0.query_one(REVOKE_AGENT, &[&at, &agent_id])?,
+            } => {
+                self.0.query(LOCK_FAMILY, &[&agent_id, &family_id])?;
+                self.0
+                    .query_one(REVOKE_FAMILY, &[&at, &agent_id, &family_id])?
+            }
+            RevokeScope::Agent(agent_id) => {
+                self.0.query(LOCK_AGENT, &[&agent_id])?;
+                self.0.query_one(REVOKE_AGENT, &[&at, &agent_id])?
+            }
             RevokeScope::Customer(reference)
             | RevokeScope::AgentCustomer {
                 customer_reference: reference,
@@ -240,6 +296,55 @@ impl TokenStore for PostgresStore {
     fn write(&self, durability: Durability, f: &mut WriteFn<'_>) -> Result<()> {
         self.pool
             .with(|conn| conn.transaction(begin(durability), |conn| f(&mut Writer(conn))))
+    }
+
+    fn insert_session(
+        &self,
+        t: &RefreshTokenRow,
+        e: &AuditEvent,
+        origin: Option<i64>,
+    ) -> Result<SessionInsert> {
+        let row = self.pool.with(|conn| {
+            Ok(conn.query_one(
+                INSERT_SESSION,
+                &[
+                    &t.id,
+                    &&t.token_hash[..],
+                    &t.family_id,
+                    &t.parent_id,
+                    &t.origin_family_id,
+                    &(t.kind.code() as i16),
+                    &t.agent_id,
+                    &t.agent_username,
+                    &t.customer_reference,
+                    &t.scopes,
+                    &t.client_id,
+                    &jti_key(&t.jti),
+                    &&t.jti[..],
+                    &t.cap_at,
+                    &t.issued_at,
+                    &t.expires_at,
+                    &t.used_at,
+                    &t.revoked_at,
+                    &origin,
+                    &e.at,
+                    &e.kind.as_str(),
+                    &e.agent_id,
+                    &storable(&e.agent_username),
+                    &storable(&e.customer_reference),
+                    &storable(&e.client_ip),
+                    &storable(&e.jti),
+                    &storable(&e.reason),
+                    &storable(&e.code),
+                ],
+            )?)
+        })?;
+        let count = |i| -> Result<i64> { row.try_get(i).map_err(|e| corrupt("new session", e)) };
+        Ok(match (origin, count(0)?, count(1)?) {
+            (Some(_), 0, _) => SessionInsert::OriginRevoked,
+            (_, _, 1) => SessionInsert::Inserted,
+            _ => SessionInsert::IdTaken,
+        })
     }
 
     fn purge_expired(&self, before: i64) -> Result<usize> {
@@ -347,4 +452,28 @@ fn read_lockout(conn: &mut Conn, key: &str) -> Result<Option<LockoutState>> {
         window_start: r.try_get(1).map_err(get)?,
         blocked_until: r.try_get(2).map_err(get)?,
     }))
+}
+
+impl PostgresStore {
+    /// The session under this `jti` with its agent, in one round trip.
+    pub(super) fn session_and_agent(
+        &self,
+        jti: &[u8; 40],
+    ) -> Result<Option<(RefreshTokenRow, Option<crate::directory::Agent>)>> {
+        self.pool.with(|conn| {
+            let Some(r) = conn.query_opt(FIND_BY_JTI_WITH_AGENT, &[&jti_key(jti), &&jti[..]])?
+            else {
+                return Ok(None);
+            };
+            let has_agent = r
+                .try_get::<_, Option<i64>>(17)
+                .map_err(|e| corrupt("agent", e))?
+                .is_some();
+            let agent = match has_agent {
+                true => Some(super::directory::read_agent_at(&r, 17)?),
+                false => None,
+            };
+            Ok(Some((read_row(&r)?, agent)))
+        })
+    }
 }
