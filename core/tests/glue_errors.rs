@@ -291,9 +291,25 @@ fn brief_requests_are_the_short_ones_on_the_embedded_store() {
     assert!(brief("GET", "/.well-known/jwks.json"));
     assert!(brief("GET", "/no-such-resource"));
     assert!(!brief("POST", "/agent-access-tokens"));
-    assert!(!brief("GET", "/agent-access-tokens"));
     assert!(!brief("GET", SEARCH));
     assert!(!brief("DELETE", "/refresh-tokens/mine"));
     assert!(!brief("DELETE", "/refresh-tokens/ao1_x"));
-    assert!(!brief("GET", "/agent-customer-impersonation-access-tokens"));
+    // A known path with another method is answered 404 at once, as any
+    // unrouted request: brief, whatever the path.
+    assert!(brief("GET", "/agent-access-tokens"));
+    assert!(brief("GET", "/agent-customer-impersonation-access-tokens"));
+    assert!(brief("GET", "/refresh-tokens/mine"));
+    assert_eq!(
+        f.engine
+            .handle_glue(&agent_oauth_core::glue::GlueRequest {
+                method: "GET",
+                path: "/agent-access-tokens",
+                query: "",
+                headers: &[],
+                body: b"",
+                client_ip: "127.0.0.1",
+            })
+            .status,
+        404
+    );
 }

@@ -45,93 +45,95 @@ pub enum Class {
     Overloaded,
 }
 
-/// Name, parent, default Glue code and default HTTP status of each class.
+/// Name, parent and the core error each class stands for, whose Glue code
+/// and HTTP status (decided in core, never restated here) are the class's
+/// defaults.
 struct Spec {
     class: Class,
     name: &'static str,
     parent: Option<Class>,
-    glue: Option<&'static str>,
-    status: i64,
+    typical: fn() -> Error,
+}
+
+impl Spec {
+    fn glue(&self) -> Option<&'static str> {
+        (self.typical)().glue_code()
+    }
+
+    fn status(&self) -> i64 {
+        i64::from((self.typical)().http_status())
+    }
 }
 
 const SPECS: [Spec; 12] = [
-    spec(Class::Base, "Exception", None, None, 500),
+    spec(Class::Base, "Exception", None, || {
+        Error::Internal(String::new())
+    }),
     spec(
         Class::AuthenticationFailed,
         "AuthenticationFailedException",
         Some(Class::Base),
-        Some("4101"),
-        401,
+        || Error::AuthenticationFailed,
     ),
     spec(
         Class::InvalidAccessToken,
         "InvalidAccessTokenException",
         Some(Class::Base),
-        Some("001"),
-        401,
+        || Error::InvalidAccessToken,
     ),
     spec(
         Class::AgentOnly,
         "AgentOnlyException",
         Some(Class::Base),
-        Some("4103"),
-        401,
+        || Error::AgentOnly,
     ),
     spec(
         Class::ImpersonationFailed,
         "ImpersonationFailedException",
         Some(Class::Base),
-        Some("4104"),
-        401,
+        || Error::ImpersonationFailed,
     ),
     spec(
         Class::TooManyAttempts,
         "TooManyAttemptsException",
         Some(Class::Base),
-        Some("4401"),
-        429,
+        || Error::TooManyAttempts { retry_after: 0 },
     ),
     spec(
         Class::RefreshFailed,
         "RefreshFailedException",
         Some(Class::Base),
-        Some("004"),
-        401,
+        || Error::RefreshFailed,
     ),
     spec(
         Class::InvalidRequest,
         "InvalidRequestException",
         Some(Class::Base),
-        Some("901"),
-        422,
+        || Error::InvalidRequest(String::new()),
     ),
     spec(
         Class::Configuration,
         "ConfigurationException",
         Some(Class::Base),
-        None,
-        500,
+        || Error::Config(String::new()),
     ),
     spec(
         Class::Internal,
         "InternalException",
         Some(Class::Base),
-        None,
-        500,
+        || Error::Internal(String::new()),
     ),
     spec(
         Class::Directory,
         "DirectoryException",
         Some(Class::Internal),
-        None,
-        500,
+        || Error::Directory(String::new()),
     ),
     spec(
         Class::Overloaded,
         "OverloadedException",
         Some(Class::Base),
-        None,
-        503,
+        || Error::Overloaded,
     ),
 ];
 
@@ -139,15 +141,13 @@ const fn spec(
     class: Class,
     name: &'static str,
     parent: Option<Class>,
-    glue: Option<&'static str>,
-    status: i64,
+    typical: fn() -> Error,
 ) -> Spec {
     Spec {
         class,
         name,
         parent,
-        glue,
-        status,
+        typical,
     }
 }
 
@@ -291,7 +291,7 @@ fn registration_of(class: Class) -> fn(&'static mut ClassEntry, ArgInfoTables) {
 /// Registers every class. Runs in MINIT, before any PHP code.
 pub fn register() -> ext_php_rs::error::Result<()> {
     for spec in &SPECS {
-        let (glue, status) = (spec.glue, spec.status);
+        let (glue, status) = (spec.glue(), spec.status());
         let name = format!("{NAMESPACE}{}", spec.name);
         let mut builder = match spec.parent {
             None => ClassBuilder::new(name).extends((ce::exception, "\\Exception")),

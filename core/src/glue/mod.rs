@@ -40,20 +40,15 @@ impl Engine {
             client_ip: &client_ip,
             ..*request
         };
-        let method = request.method.to_ascii_uppercase();
-        match (method.as_str(), request.path) {
-            ("POST", "/agent-access-tokens") => resources::agent_access_tokens(self, request),
-            ("POST", "/agent-customer-impersonation-access-tokens") => {
-                resources::impersonation(self, request)
-            }
-            ("GET", "/agent-customer-search") => resources::customer_search(self, request),
-            ("POST", "/refresh-tokens") => resources::refresh(self, request),
-            ("DELETE", path) if path.starts_with("/refresh-tokens/") => {
-                resources::revoke(self, request, &path["/refresh-tokens/".len()..])
-            }
-            ("GET", "/.well-known/jwks.json") => resources::jwks(self),
-            ("POST", "/token-introspection") => resources::introspection(self, request),
-            _ => response::not_found(),
+        match Route::of(request.method, request.path) {
+            Route::Login => resources::agent_access_tokens(self, request),
+            Route::Impersonation => resources::impersonation(self, request),
+            Route::Search => resources::customer_search(self, request),
+            Route::Refresh => resources::refresh(self, request),
+            Route::Revoke(token) => resources::revoke(self, request, token),
+            Route::Jwks => resources::jwks(self),
+            Route::Introspection => resources::introspection(self, request),
+            Route::NotFound => response::not_found(),
         }
     }
 
@@ -66,16 +61,51 @@ impl Engine {
     /// store's part of the work; every other request belongs on a thread that
     /// may block.
     pub fn glue_request_is_brief(&self, method: &str, path: &str) -> bool {
-        let routed_brief = match path {
-            "/agent-customer-impersonation-access-tokens"
-            | "/refresh-tokens"
-            | "/token-introspection" => method.eq_ignore_ascii_case("POST"),
-            "/.well-known/jwks.json" => method.eq_ignore_ascii_case("GET"),
-            // Revocation commits with a sync (D23); login and search are
-            // the slow ones by design.
-            "/agent-access-tokens" | "/agent-customer-search" => false,
-            _ => !path.starts_with("/refresh-tokens/"),
-        };
-        routed_brief && self.store().is_embedded()
+        Route::of(method, path).is_brief() && self.store().is_embedded()
+    }
+}
+
+/// The resource a request is for: the one route table of the handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route<'a> {
+    Login,
+    Impersonation,
+    Search,
+    Refresh,
+    /// `DELETE /refresh-tokens/{token}`, with the raw token.
+    Revoke(&'a str),
+    Jwks,
+    Introspection,
+    NotFound,
+}
+
+impl<'a> Route<'a> {
+    fn of(method: &str, path: &'a str) -> Self {
+        let method = method.to_ascii_uppercase();
+        match (method.as_str(), path) {
+            ("POST", "/agent-access-tokens") => Route::Login,
+            ("POST", "/agent-customer-impersonation-access-tokens") => Route::Impersonation,
+            ("GET", "/agent-customer-search") => Route::Search,
+            ("POST", "/refresh-tokens") => Route::Refresh,
+            ("DELETE", path) if path.starts_with("/refresh-tokens/") => {
+                Route::Revoke(&path["/refresh-tokens/".len()..])
+            }
+            ("GET", "/.well-known/jwks.json") => Route::Jwks,
+            ("POST", "/token-introspection") => Route::Introspection,
+            _ => Route::NotFound,
+        }
+    }
+
+    /// See [`Engine::glue_request_is_brief`]: revocation commits with a
+    /// sync (D23); login and search are the slow ones by design.
+    fn is_brief(self) -> bool {
+        match self {
+            Route::Impersonation
+            | Route::Refresh
+            | Route::Jwks
+            | Route::Introspection
+            | Route::NotFound => true,
+            Route::Login | Route::Search | Route::Revoke(_) => false,
+        }
     }
 }
