@@ -89,6 +89,10 @@ pub struct AuditEvent {
     pub reason: Option<String>,
     /// The Glue code of a refusal, or the number of sessions revoked.
     pub code: Option<String>,
+    /// The impersonation policy's part (issue 12): the rule that refused an
+    /// impersonation and its figures (`max_active_sessions_per_agent: 3 of
+    /// 3`), or the figures a start was admitted under.
+    pub policy: Option<String>,
 }
 
 impl AuditEvent {
@@ -105,6 +109,7 @@ impl AuditEvent {
             jti: None,
             reason: None,
             code: None,
+            policy: None,
         }
     }
 }

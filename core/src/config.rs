@@ -8,6 +8,7 @@ use crate::client_ip::TrustedProxies;
 use crate::error::{Error, Result};
 use crate::lockout::LockoutPolicy;
 use crate::password::Argon2Config;
+use crate::policy::ImpersonationPolicy;
 
 /// Everything an engine is built from. Every field has a documented default,
 /// so `{}` plus a private key is a working configuration.
@@ -50,6 +51,13 @@ pub struct Config {
     pub client_id: String,
     /// Access-token lifetime in seconds. Default 28800 (8 hours).
     pub access_token_ttl: u64,
+    /// Lifetime of impersonation access tokens in seconds, still capped by
+    /// the agent token that started the impersonation (D4). Unset means
+    /// `access_token_ttl`, as Spryker; 900 makes a blocked agent's
+    /// impersonation die everywhere within 15 minutes (issue 12).
+    pub impersonation_access_token_ttl: Option<u64>,
+    /// The impersonation policy (issue 12); every rule is off by default.
+    pub impersonation: ImpersonationPolicy,
     /// Refresh-token lifetime in seconds; unset means one calendar month
     /// (31 Jan + 1 month = 28/29 Feb), as Spryker's `P1M` (D5).
     pub refresh_token_ttl: Option<u64>,
@@ -92,6 +100,8 @@ impl Default for Config {
             previous_public_key_paths: Vec::new(),
             client_id: "frontend".into(),
             access_token_ttl: 28800,
+            impersonation_access_token_ttl: None,
+            impersonation: ImpersonationPolicy::default(),
             refresh_token_ttl: None,
             refresh_reuse_grace: 0,
             leeway: 0,
@@ -126,6 +136,11 @@ impl std::fmt::Debug for Config {
             .field("previous_public_key_paths", &self.previous_public_key_paths)
             .field("client_id", &self.client_id)
             .field("access_token_ttl", &self.access_token_ttl)
+            .field(
+                "impersonation_access_token_ttl",
+                &self.impersonation_access_token_ttl,
+            )
+            .field("impersonation", &self.impersonation)
             .field("refresh_token_ttl", &self.refresh_token_ttl)
             .field("refresh_reuse_grace", &self.refresh_reuse_grace)
             .field("leeway", &self.leeway)
@@ -148,10 +163,10 @@ impl Config {
         let value: serde_json::Value = serde_json::from_str(json).map_err(invalid)?;
         // serde would also read arrays by field position; only named keys are the format.
         let is_object = |v: Option<&serde_json::Value>| v.is_none_or(serde_json::Value::is_object);
-        let nested = ["argon2", "lockout", "password_pool"];
+        let nested = ["argon2", "lockout", "password_pool", "impersonation"];
         if !value.is_object() || !nested.iter().all(|k| is_object(value.get(*k))) {
             return Err(Error::Config(
-                "invalid configuration: expected a JSON object (and objects for argon2, lockout and password_pool)".into(),
+                "invalid configuration: expected a JSON object (and objects for argon2, lockout, password_pool and impersonation)".into(),
             ));
         }
         let config: Config = serde_json::from_value(value).map_err(invalid)?;
@@ -183,6 +198,15 @@ impl Config {
                 "access_token_ttl must be between 1 second and a year".into(),
             ));
         }
+        if self
+            .impersonation_access_token_ttl
+            .is_some_and(|ttl| ttl == 0 || ttl > 366 * 86400)
+        {
+            return Err(Error::Config(
+                "impersonation_access_token_ttl must be between 1 second and a year".into(),
+            ));
+        }
+        self.impersonation.compile()?;
         if self.refresh_token_ttl == Some(0) {
             return Err(Error::Config("refresh_token_ttl must be positive".into()));
         }

@@ -272,10 +272,12 @@ impl EngineBuilder {
             leeway: config.leeway,
         };
         let agents_in_store = self.agents.is_none();
+        let policy = config.impersonation.compile()?;
         Ok(Engine {
             inner: Arc::new(Inner {
                 agents: self.agents.unwrap_or_else(|| db.clone()),
                 agents_in_store,
+                policy,
                 customers: self.customers.unwrap_or_else(|| db.clone()),
                 store: db,
                 config,
@@ -328,6 +330,8 @@ pub(crate) struct Inner {
     /// True when `agents` is `store`: the strict check then reads the
     /// session and its agent together.
     pub agents_in_store: bool,
+    /// The impersonation policy, its pattern compiled.
+    pub policy: crate::policy::Compiled,
     /// Where customers are looked up: the store, or a host directory.
     pub customers: Arc<dyn CustomerDirectory>,
     pub hasher: Arc<dyn PasswordHasher>,
@@ -628,7 +632,14 @@ impl Engine {
     pub(crate) fn mint(&self, p: MintParams<'_>) -> Result<Minted> {
         let inner = &self.inner;
         let cap = p.cap_at.unwrap_or(i64::MAX);
-        let exp = (p.now + inner.config.access_token_ttl as i64).min(cap);
+        let ttl = match p.kind {
+            SessionKind::Impersonation => inner
+                .config
+                .impersonation_access_token_ttl
+                .unwrap_or(inner.config.access_token_ttl),
+            SessionKind::Agent => inner.config.access_token_ttl,
+        };
+        let exp = (p.now + ttl as i64).min(cap);
         let mut jti_raw = [0u8; 40];
         inner.random.fill(&mut jti_raw)?;
         let jti = hex(&jti_raw);

@@ -53,6 +53,7 @@ pub mod grant;
 pub mod introspect;
 pub mod lockout;
 pub mod password;
+pub mod policy;
 pub mod random;
 mod revoke;
 pub mod scope;

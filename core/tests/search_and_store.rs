@@ -500,7 +500,38 @@ fn store_file_is_in_wal_mode_with_the_current_schema_version() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 1);
+    assert_eq!(SCHEMA_VERSION, 2);
+}
+
+#[test]
+fn a_version_1_file_is_migrated_keeping_its_audit_rows() {
+    // v2 adds the audit event's `policy` column (issue 12).
+    let f = common::file_fixture();
+    f.engine.agent_login(AGENT, PASSWORD, IP).unwrap();
+    let path = db_path(&f);
+    drop(f.engine);
+    {
+        let conn = open(&path);
+        conn.execute_batch("ALTER TABLE audit_event DROP COLUMN policy; PRAGMA user_version = 1;")
+            .unwrap();
+    }
+    let engine = cheap_file_builder(&f.clock, &path).build().expect("engine");
+    let conn = open(&path);
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+    let events = engine
+        .audit_events(&agent_oauth_core::audit::AuditQuery::default())
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        (events[0].kind, events[0].policy.as_deref()),
+        (
+            agent_oauth_core::audit::AuditKind::AgentLoginSucceeded,
+            None
+        )
+    );
 }
 
 fn table_names(conn: &rusqlite::Connection) -> Vec<String> {

@@ -233,14 +233,17 @@ impl Engine {
         event: &AuditEvent,
         origin: Option<&AgentCaller>,
     ) -> Result<TokenResponse> {
+        let capped = origin.is_some() && self.inner.policy.has_caps();
         for _ in 0..3 {
             let origin_id = origin.map(|caller| caller.session.id);
-            match (
-                self.inner
+            let stored = match (capped, origin) {
+                (true, Some(caller)) => self.insert_capped(&minted, event, caller)?,
+                _ => self
+                    .inner
                     .store
                     .insert_session(&minted.row, event, origin_id)?,
-                origin,
-            ) {
+            };
+            match (stored, origin) {
                 (SessionInsert::Inserted, _) => return Ok(minted.response),
                 (SessionInsert::OriginRevoked, None) => {
                     return Err(Error::Internal(

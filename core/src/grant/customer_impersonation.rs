@@ -3,11 +3,14 @@
 use super::{Grant, GrantRequest};
 use crate::audit::{self, AuditEvent, AuditKind};
 use crate::directory::Customer;
-use crate::engine::{AgentCaller, Engine, MintParams, TokenResponse};
+use crate::engine::{AgentCaller, Engine, MintParams, Minted, TokenResponse};
 use crate::error::{Error, Result};
 use crate::scope;
-use crate::store::SessionKind;
+use crate::store::{Durability, SessionInsert, SessionKind};
 use crate::token::{Subject, TokenKind};
+
+/// The window of `max_starts_per_agent_per_hour`, in seconds.
+const HOUR: i64 = 3600;
 
 /// Longest impersonation reason kept, in bytes.
 pub const MAX_REASON_LEN: usize = 1024;
@@ -54,6 +57,7 @@ impl Engine {
                 reason,
                 client_ip,
                 Error::AgentOnly,
+                None,
             ));
         }
         let caller = self.agent_caller(claims, Error::InvalidAccessToken, client_ip)?;
@@ -75,6 +79,16 @@ impl Engine {
                 "reason => This value is too long. It should have {MAX_REASON_LEN} bytes or less."
             )));
         }
+        if let Err(refusal) = self.inner.policy.check_reason(reason) {
+            return Err(self.impersonation_denied(
+                Some(caller),
+                customer_reference,
+                reason,
+                client_ip,
+                refusal.rule.error(),
+                Some(refusal.policy),
+            ));
+        }
         let Some(customer) = self.impersonable_customer(customer_reference)? else {
             return Err(self.impersonation_denied(
                 Some(caller),
@@ -82,6 +96,7 @@ impl Engine {
                 reason,
                 client_ip,
                 Error::ImpersonationFailed,
+                None,
             ));
         };
         let now = self.now();
@@ -109,6 +124,64 @@ impl Engine {
         self.store_new_session(minted, &event, Some(caller))
     }
 
+    /// Stores a new impersonation under the caps of the policy, in one
+    /// write transaction that holds the agent's start lock, so concurrent
+    /// starts by the same agent (any session, any process) are counted one
+    /// after the other and never both pass a cap. A refusal is audited in
+    /// the same transaction and returned as the rule's error (4104).
+    pub(crate) fn insert_capped(
+        &self,
+        minted: &Minted,
+        event: &AuditEvent,
+        caller: &AgentCaller,
+    ) -> Result<SessionInsert> {
+        let now = event.at;
+        let agent_id = caller.agent.id;
+        let mut outcome = SessionInsert::IdTaken;
+        let mut refused = None;
+        self.inner.store.write(Durability::Normal, &mut |w| {
+            w.lock_agent(agent_id)?;
+            let origin_live = w
+                .find(caller.session.id)?
+                .is_some_and(|o| o.revoked_at.is_none());
+            if !origin_live {
+                outcome = SessionInsert::OriginRevoked;
+                return Ok(());
+            }
+            let live = w.count_live_sessions(agent_id, SessionKind::Impersonation, now)?;
+            // Within any 3600 seconds: starts after now - 3600.
+            let started =
+                w.count_started_since(agent_id, SessionKind::Impersonation, now - HOUR + 1)?;
+            match self.inner.policy.check_caps(live, started) {
+                Ok(figures) => {
+                    let mut event = event.clone();
+                    event.policy = Some(figures);
+                    if w.insert(&minted.row)? {
+                        w.audit(&event)?;
+                        outcome = SessionInsert::Inserted;
+                    }
+                }
+                Err(refusal) => {
+                    let error = refusal.rule.error();
+                    w.audit(&self.denied_event(
+                        Some(caller),
+                        event.customer_reference.as_deref().unwrap_or_default(),
+                        event.reason.as_deref(),
+                        event.client_ip.as_deref().unwrap_or_default(),
+                        &error,
+                        Some(refusal.policy),
+                    ))?;
+                    refused = Some(error);
+                }
+            }
+            Ok(())
+        })?;
+        match refused {
+            Some(error) => Err(error),
+            None => Ok(outcome),
+        }
+    }
+
     /// The customer an agent may impersonate under this reference: it exists
     /// in the customer directory and is active. `None` for an empty or
     /// unknown reference or an inactive (anonymized) customer, which the
@@ -125,8 +198,9 @@ impl Engine {
             .filter(|c| c.is_active))
     }
 
-    /// Records a refused impersonation and hands back the error. When the
-    /// audit write itself fails, that failure is what the caller sees.
+    /// Records a refused impersonation (with the policy rule and figures
+    /// that refused it, if one did) and hands back the error. When the audit
+    /// write itself fails, that failure is what the caller sees.
     fn impersonation_denied(
         &self,
         caller: Option<&AgentCaller>,
@@ -134,7 +208,32 @@ impl Engine {
         reason: Option<&str>,
         client_ip: &str,
         error: Error,
+        policy: Option<String>,
     ) -> Error {
+        let event = self.denied_event(
+            caller,
+            customer_reference,
+            reason,
+            client_ip,
+            &error,
+            policy,
+        );
+        match self.inner.store.record(&event) {
+            Ok(()) => error,
+            Err(audit_failure) => audit_failure,
+        }
+    }
+
+    /// The `impersonation_denied` event of a refusal.
+    pub(crate) fn denied_event(
+        &self,
+        caller: Option<&AgentCaller>,
+        customer_reference: &str,
+        reason: Option<&str>,
+        client_ip: &str,
+        error: &Error,
+        policy: Option<String>,
+    ) -> AuditEvent {
         let mut event = AuditEvent::new(AuditKind::ImpersonationDenied, self.now());
         event.agent_id = caller.map(|c| c.agent.id);
         event.agent_username = caller.map(|c| c.agent.username.clone());
@@ -143,9 +242,7 @@ impl Engine {
         event.jti = caller.map(|c| c.claims.jti.clone());
         event.reason = reason.map(|r| audit::clip(r, MAX_REASON_LEN).to_owned());
         event.code = error.glue_code().map(str::to_owned);
-        match self.inner.store.record(&event) {
-            Ok(()) => error,
-            Err(audit_failure) => audit_failure,
-        }
+        event.policy = policy;
+        event
     }
 }

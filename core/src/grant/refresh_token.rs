@@ -78,6 +78,7 @@ impl Engine {
                 let Some(customer) = customer else {
                     return Err(Error::RefreshFailed);
                 };
+                self.check_session_age(&row, now, client_ip)?;
                 (
                     Subject::customer(&customer).to_php_json(),
                     Some(Subject::agent(agent.id).to_php_json()),
@@ -145,6 +146,40 @@ impl Engine {
                 Err(Error::RefreshFailed)
             }
         }
+    }
+
+    /// `impersonation.max_session_seconds`: an impersonation session older
+    /// than this is not refreshed (401/4104, audited with the rule). Its age
+    /// runs from the family's first row; a family whose first row is gone
+    /// is refused (fail closed).
+    fn check_session_age(&self, row: &RefreshTokenRow, now: i64, client_ip: &str) -> Result<()> {
+        if self.inner.policy.config.max_session_seconds.is_none() {
+            return Ok(());
+        }
+        let started = match row.parent_id {
+            None => Some(row.issued_at),
+            Some(_) => self.inner.store.find(row.family_id)?.map(|r| r.issued_at),
+        };
+        let refusal = match started {
+            Some(started) => match self.inner.policy.check_session_age(now - started) {
+                Ok(()) => return Ok(()),
+                Err(refusal) => refusal,
+            },
+            None => crate::policy::Refusal {
+                rule: crate::policy::Rule::MaxSessionSeconds,
+                policy: "max_session_seconds: the session's start is unknown".into(),
+            },
+        };
+        let mut event = AuditEvent::new(AuditKind::ImpersonationDenied, now);
+        event.agent_id = Some(row.agent_id);
+        event.agent_username = Some(row.agent_username.clone());
+        event.customer_reference = row.customer_reference.clone();
+        event.client_ip = crate::audit::field(client_ip);
+        let error = refusal.rule.error();
+        event.code = error.glue_code().map(str::to_owned);
+        event.policy = Some(refusal.policy);
+        self.inner.store.record(&event)?;
+        Err(error)
     }
 
     fn within_grace(&self, row: &RefreshTokenRow, now: i64) -> bool {

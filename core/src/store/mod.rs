@@ -321,6 +321,17 @@ pub trait TokenWriter {
     fn revoke(&mut self, scope: RevokeScope<'_>, at: i64) -> Result<usize>;
     /// Appends an audit event in the same transaction.
     fn audit(&mut self, event: &AuditEvent) -> Result<()>;
+    /// Holds the lock of one agent's policy-checked session starts until
+    /// the transaction ends: two transactions taking it for the same agent,
+    /// in any process, run one after the other, so the counts below cannot
+    /// let both pass a cap (issue 12).
+    fn lock_agent(&mut self, agent_id: i64) -> Result<()>;
+    /// The agent's live sessions of this kind: families with a row that is
+    /// neither spent nor revoked and expires after `now`.
+    fn count_live_sessions(&mut self, agent_id: i64, kind: SessionKind, now: i64) -> Result<u64>;
+    /// The sessions of this kind the agent started (first rows of their
+    /// families) at or after `since`, revoked or not.
+    fn count_started_since(&mut self, agent_id: i64, kind: SessionKind, since: i64) -> Result<u64>;
 }
 
 /// What [`TokenStore::insert_session`] did.

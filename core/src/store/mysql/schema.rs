@@ -100,6 +100,8 @@ const MIGRATIONS: &[&[&str]] = &[
             blocked_until BIGINT NULL
         ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin",
     ],
+    // v2: the impersonation policy's rule and figures (issue 12).
+    &["ALTER TABLE {p}audit_event ADD COLUMN policy TEXT NULL"],
 ];
 
 /// The schema version this build writes.

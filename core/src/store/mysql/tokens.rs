@@ -80,8 +80,8 @@ fn insert_audit(
 ) -> std::result::Result<(), Fail> {
     q.exec_drop(
         format!(
-            "INSERT INTO {} (at, kind, agent_id, agent_username, customer_reference, client_ip, jti, reason, code)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO {} (at, kind, agent_id, agent_username, customer_reference, client_ip, jti, reason, code, policy)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             t.audit_event
         ),
         vec![
@@ -94,6 +94,7 @@ fn insert_audit(
             e.jti.as_deref().into(),
             e.reason.as_deref().into(),
             e.code.as_deref().into(),
+            e.policy.as_deref().into(),
         ],
     )?;
     Ok(())
@@ -117,6 +118,56 @@ impl Writer<'_, '_> {
 }
 
 impl TokenWriter for Writer<'_, '_> {
+    fn lock_agent(&mut self, agent_id: i64) -> Result<()> {
+        // A row of its own in the lockout table (whose keys otherwise start
+        // with an address), inserted or locked: InnoDB holds it until the
+        // transaction ends. A purge may delete it; the next start makes it.
+        let done = self
+            .tx
+            .exec_drop(
+                format!(
+                    "INSERT INTO {} (lockout_key, failures, window_start, blocked_until)
+                     VALUES (?, 0, 0, NULL) ON DUPLICATE KEY UPDATE lockout_key = lockout_key",
+                    self.t.lockout
+                ),
+                (format!("\u{1}impersonation-agent:{agent_id}"),),
+            )
+            .map_err(Fail::from);
+        self.track(done)
+    }
+
+    fn count_live_sessions(&mut self, agent_id: i64, kind: SessionKind, now: i64) -> Result<u64> {
+        let counted = self
+            .tx
+            .exec_first(
+                format!(
+                    "SELECT count(DISTINCT family_id) FROM {} WHERE agent_id = ? AND kind = ?
+                     AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?",
+                    self.t.refresh_token
+                ),
+                (agent_id, kind.code(), now),
+            )
+            .map(|n: Option<u64>| n.unwrap_or(0))
+            .map_err(Fail::from);
+        self.track(counted)
+    }
+
+    fn count_started_since(&mut self, agent_id: i64, kind: SessionKind, since: i64) -> Result<u64> {
+        let counted = self
+            .tx
+            .exec_first(
+                format!(
+                    "SELECT count(*) FROM {} WHERE agent_id = ? AND kind = ?
+                     AND parent_id IS NULL AND issued_at >= ?",
+                    self.t.refresh_token
+                ),
+                (agent_id, kind.code(), since),
+            )
+            .map(|n: Option<u64>| n.unwrap_or(0))
+            .map_err(Fail::from);
+        self.track(counted)
+    }
+
     fn find(&mut self, id: i64) -> Result<Option<RefreshTokenRow>> {
         let found = find_in(self.tx, self.t, id, " FOR UPDATE");
         self.track(found)
@@ -308,7 +359,7 @@ impl AuditStore for MysqlStore {
         }
         args.push(q.limit.into());
         let sql = format!(
-            "SELECT id, at, kind, agent_id, agent_username, customer_reference, client_ip, jti, reason, code
+            "SELECT id, at, kind, agent_id, agent_username, customer_reference, client_ip, jti, reason, code, policy
              FROM {} WHERE {} ORDER BY id LIMIT ?",
             self.t.audit_event,
             filter.join(" AND ")
@@ -331,6 +382,7 @@ impl AuditStore for MysqlStore {
                         jti: col(&mut r, 7)?,
                         reason: col(&mut r, 8)?,
                         code: col(&mut r, 9)?,
+                        policy: col(&mut r, 10)?,
                     })
                 })
                 .collect()

@@ -104,6 +104,8 @@ const MIGRATIONS: &[&str] = &[
         blocked_until BIGINT
     );
     "#,
+    // v2: the impersonation policy's rule and figures (issue 12).
+    r#"ALTER TABLE "{p}audit_event" ADD COLUMN policy TEXT;"#,
 ];
 
 /// The schema version this build writes.

@@ -65,12 +65,19 @@ const INSERT_SESSION: &str = r#"WITH durability AS (
         RETURNING id),
     audited AS (
         INSERT INTO "{p}audit_event" (at, kind, agent_id, agent_username, customer_reference,
-            client_ip, jti, reason, code)
+            client_ip, jti, reason, code, policy)
         SELECT $20::BIGINT, $21::TEXT, $22::BIGINT, $23::TEXT, $24::TEXT, $25::TEXT, $26::TEXT,
-            $27::TEXT, $28::TEXT
+            $27::TEXT, $28::TEXT, $29::TEXT
         FROM inserted)
     SELECT (SELECT count(*) FROM origin), (SELECT count(*) FROM inserted),
         (SELECT value FROM durability)"#;
+
+const LOCK_AGENT_STARTS: &str = "SELECT pg_advisory_xact_lock($1)";
+const COUNT_LIVE: &str = r#"SELECT count(DISTINCT family_id) FROM "{p}refresh_token"
+    WHERE agent_id = $1 AND kind = $2 AND used_at IS NULL AND revoked_at IS NULL
+        AND expires_at > $3"#;
+const COUNT_STARTED: &str = r#"SELECT count(*) FROM "{p}refresh_token"
+    WHERE agent_id = $1 AND kind = $2 AND parent_id IS NULL AND issued_at >= $3"#;
 
 const SPEND: &str = r#"UPDATE "{p}refresh_token" SET used_at = $2
     WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL"#;
@@ -116,11 +123,11 @@ const PURGE_EXPIRED: &str = r#"DELETE FROM "{p}refresh_token" WHERE family_id IN
         SELECT family_id FROM "{p}refresh_token" GROUP BY family_id HAVING max(expires_at) < $1)"#;
 
 const INSERT_AUDIT: &str = r#"INSERT INTO "{p}audit_event" (at, kind, agent_id, agent_username,
-        customer_reference, client_ip, jti, reason, code)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#;
+        customer_reference, client_ip, jti, reason, code, policy)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#;
 
 const QUERY_AUDIT: &str = r#"SELECT id, at, kind, agent_id, agent_username, customer_reference,
-        client_ip, jti, reason, code
+        client_ip, jti, reason, code, policy
     FROM "{p}audit_event"
     WHERE ($1::BIGINT IS NULL OR agent_id = $1) AND ($2::TEXT IS NULL OR customer_reference = $2)
       AND ($3::BIGINT IS NULL OR at >= $3) AND ($4::BIGINT IS NULL OR at < $4)
@@ -191,6 +198,7 @@ fn insert_audit(conn: &mut Conn, e: &AuditEvent) -> PgResult<u64> {
             &storable(&e.jti),
             &storable(&e.reason),
             &storable(&e.code),
+            &storable(&e.policy),
         ],
     )
 }
@@ -198,6 +206,28 @@ fn insert_audit(conn: &mut Conn, e: &AuditEvent) -> PgResult<u64> {
 struct Writer<'c>(&'c mut Conn);
 
 impl TokenWriter for Writer<'_> {
+    fn lock_agent(&mut self, agent_id: i64) -> Result<()> {
+        let key = advisory_key(self.0.prefix(), &format!("impersonation-agent:{agent_id}"));
+        self.0.query_one(LOCK_AGENT_STARTS, &[&key])?;
+        Ok(())
+    }
+
+    fn count_live_sessions(&mut self, agent_id: i64, kind: SessionKind, now: i64) -> Result<u64> {
+        let row = self
+            .0
+            .query_one(COUNT_LIVE, &[&agent_id, &(kind.code() as i16), &now])?;
+        let n: i64 = row.try_get(0).map_err(|e| corrupt("count", e))?;
+        Ok(n as u64)
+    }
+
+    fn count_started_since(&mut self, agent_id: i64, kind: SessionKind, since: i64) -> Result<u64> {
+        let row = self
+            .0
+            .query_one(COUNT_STARTED, &[&agent_id, &(kind.code() as i16), &since])?;
+        let n: i64 = row.try_get(0).map_err(|e| corrupt("count", e))?;
+        Ok(n as u64)
+    }
+
     fn find(&mut self, id: i64) -> Result<Option<RefreshTokenRow>> {
         self.0
             .query_opt(FIND_FOR_UPDATE, &[&id])?
@@ -336,6 +366,7 @@ impl TokenStore for PostgresStore {
                     &storable(&e.jti),
                     &storable(&e.reason),
                     &storable(&e.code),
+                    &storable(&e.policy),
                 ],
             )?)
         })?;
@@ -386,6 +417,7 @@ impl AuditStore for PostgresStore {
                     jti: r.try_get(7).map_err(get)?,
                     reason: r.try_get(8).map_err(get)?,
                     code: r.try_get(9).map_err(get)?,
+                    policy: r.try_get(10).map_err(get)?,
                 })
             })
             .collect()

@@ -95,6 +95,8 @@ const MIGRATIONS: &[&str] = &[
         blocked_until INTEGER
     ) WITHOUT ROWID;
     ",
+    // v2: the impersonation policy's rule and figures (issue 12).
+    "ALTER TABLE audit_event ADD COLUMN policy TEXT;",
 ];
 
 /// The schema version this build writes.

@@ -57,8 +57,8 @@ fn find_in(conn: &rusqlite::Connection, id: i64) -> Result<Option<RefreshTokenRo
 
 fn insert_audit(conn: &rusqlite::Connection, e: &AuditEvent) -> Result<()> {
     let mut stmt = conn.prepare_cached(
-        "INSERT INTO audit_event (at, kind, agent_id, agent_username, customer_reference, client_ip, jti, reason, code)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO audit_event (at, kind, agent_id, agent_username, customer_reference, client_ip, jti, reason, code, policy)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     stmt.execute(params![
         e.at,
@@ -69,7 +69,8 @@ fn insert_audit(conn: &rusqlite::Connection, e: &AuditEvent) -> Result<()> {
         e.client_ip,
         e.jti,
         e.reason,
-        e.code
+        e.code,
+        e.policy
     ])?;
     Ok(())
 }
@@ -77,6 +78,31 @@ fn insert_audit(conn: &rusqlite::Connection, e: &AuditEvent) -> Result<()> {
 struct Writer<'t, 'c>(&'t Transaction<'c>);
 
 impl TokenWriter for Writer<'_, '_> {
+    fn lock_agent(&mut self, _agent_id: i64) -> Result<()> {
+        // Every write transaction is immediate: it holds the database's
+        // write lock, which serializes it with every other writer already.
+        Ok(())
+    }
+
+    fn count_live_sessions(&mut self, agent_id: i64, kind: SessionKind, now: i64) -> Result<u64> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT count(DISTINCT family_id) FROM refresh_token
+             WHERE agent_id = ?1 AND kind = ?2 AND used_at IS NULL AND revoked_at IS NULL
+               AND expires_at > ?3",
+        )?;
+        let n: i64 = stmt.query_row(params![agent_id, kind.code(), now], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    fn count_started_since(&mut self, agent_id: i64, kind: SessionKind, since: i64) -> Result<u64> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT count(*) FROM refresh_token
+             WHERE agent_id = ?1 AND kind = ?2 AND parent_id IS NULL AND issued_at >= ?3",
+        )?;
+        let n: i64 = stmt.query_row(params![agent_id, kind.code(), since], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
     fn find(&mut self, id: i64) -> Result<Option<RefreshTokenRow>> {
         find_in(self.0, id)
     }
@@ -218,7 +244,7 @@ impl AuditStore for SqliteStore {
     fn query(&self, q: &AuditQuery) -> Result<Vec<AuditEvent>> {
         self.pool.with(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT id, at, kind, agent_id, agent_username, customer_reference, client_ip, jti, reason, code
+                "SELECT id, at, kind, agent_id, agent_username, customer_reference, client_ip, jti, reason, code, policy
                  FROM audit_event
                  WHERE (?1 IS NULL OR agent_id = ?1) AND (?2 IS NULL OR customer_reference = ?2)
                    AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at < ?4)
@@ -237,6 +263,7 @@ impl AuditStore for SqliteStore {
                     jti: r.get(7)?,
                     reason: r.get(8)?,
                     code: r.get(9)?,
+                    policy: r.get(10)?,
                 }))
             })?;
             rows.map(|row| {
