@@ -209,9 +209,13 @@ fn stores_opened_at_once_migrate_once() {
         }
     });
     let versions = server.sql(&format!(
-        "SELECT version FROM agent_oauth.{prefix}schema_version"
+        "SELECT version FROM agent_oauth.{prefix}schema_version ORDER BY version"
     ));
-    assert_eq!(versions.trim(), store::mysql::SCHEMA_VERSION.to_string());
+    // Each migration recorded exactly once.
+    let expected: Vec<String> = (1..=store::mysql::SCHEMA_VERSION)
+        .map(|v| v.to_string())
+        .collect();
+    assert_eq!(versions.trim(), expected.join("\n"));
 }
 
 #[test]
