@@ -181,6 +181,11 @@ fn glue_against_the_static_library() {
 }
 
 #[test]
+fn impersonation_policy_against_the_shared_library() {
+    c_test("policy.c", Link::Shared, &[key_path()]);
+}
+
+#[test]
 fn host_directory_and_threads_against_the_shared_library() {
     c_test("host_threads.c", Link::Shared, &[key_path()]);
 }

@@ -177,7 +177,7 @@ final class EngineFlowTest extends TestCase
 
         $events = $engine->auditEvents();
         self::assertSame(['agent_login_succeeded', 'impersonation_started'], array_column($events, 'kind'));
-        self::assertSame(['id', 'at', 'kind', 'agent_id', 'agent_username', 'customer_reference', 'client_ip', 'jti', 'reason', 'code'], array_keys($events[1]));
+        self::assertSame(['id', 'at', 'kind', 'agent_id', 'agent_username', 'customer_reference', 'client_ip', 'jti', 'reason', 'code', 'policy'], array_keys($events[1]));
         self::assertSame([1, AGENT, 'DE--5', '10.1.2.3', 'ticket 42'], [
             $events[1]['agent_id'], $events[1]['agent_username'], $events[1]['customer_reference'],
             $events[1]['client_ip'], $events[1]['reason'],

@@ -150,7 +150,7 @@ final class ExceptionsTest extends TestCase
         self::assertThrows(fn () => new Engine(self::config(['acces_token_ttl' => 60])), ConfigurationException::class,
             'Configuration error: invalid configuration: unknown field `acces_token_ttl`, expected one of `database_path`, '
             . '`database_url`, `table_prefix`, `upgrade_schema`, `private_key_pem`, `private_key_path`, `previous_public_keys_pem`, '
-            . '`previous_public_key_paths`, `client_id`, `access_token_ttl`, `refresh_token_ttl`, `refresh_reuse_grace`, '
+            . '`previous_public_key_paths`, `client_id`, `access_token_ttl`, `impersonation_access_token_ttl`, `impersonation`, `refresh_token_ttl`, `refresh_reuse_grace`, '
             . '`leeway`, `argon2`, `lockout`, `password_pool`, `trusted_proxies`, `pool_size`, '
             . '`busy_timeout_ms`, `glue_base_url`, `glue_max_body_bytes`', null, 500);
         self::assertThrows(fn () => new Engine(['database_path' => ':memory:']), ConfigurationException::class,

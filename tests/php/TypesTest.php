@@ -74,7 +74,7 @@ final class TypesTest extends TestCase
         $self = ['x' => 1];
         $self['self'] = &$self;
         foreach ([
-            [['argon2' => [256, 1, 1]], 'Configuration error: invalid configuration: expected a JSON object (and objects for argon2, lockout and password_pool)'],
+            [['argon2' => [256, 1, 1]], 'Configuration error: invalid configuration: expected a JSON object (and objects for argon2, lockout, password_pool and impersonation)'],
             [['client_id' => new \stdClass()], 'Configuration error: invalid configuration: `client_id` has the unsupported type Object'],
             [['leeway' => NAN], 'Configuration error: invalid configuration: `leeway` is not a finite number'],
             [['glue_base_url' => $self], 'Configuration error: invalid configuration: `glue_base_url' . str_repeat('.self', 64) . '` is nested too deeply'],

@@ -1810,10 +1810,12 @@ fn audit_json_lists_events_without_secrets() {
             "client_ip",
             "jti",
             "reason",
-            "code"
+            "code",
+            "policy"
         ]
     );
     assert_eq!(events[0]["agent_id"], 1);
+    assert_eq!(events[0]["policy"], Value::Null, "no policy is configured");
     assert_eq!(events[0]["client_ip"], "127.0.0.1");
     assert_eq!(events[0]["jti"], claims(&agent.access)["jti"]);
     assert_eq!(events[1]["code"], "4101");
