@@ -12,6 +12,7 @@
 
 /* Generated with cbindgen:0.29.4 */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -444,6 +445,15 @@ ao_result ao_engine_verify(const struct ao_engine *engine, const char *token, st
  * signature alone.
  */
 ao_result ao_engine_verify_strict(const struct ao_engine *engine, const char *token, struct ao_claims **out);
+
+/**
+ * Whether `token` looks like one the engine issued: an impersonation
+ * token's `act` or an agent token's `sub.id_agent`, read without any
+ * cryptography and without an engine (issue 12). A resource server's cheap
+ * first test: give such a token `ao_engine_verify_strict` and every other
+ * its usual validation. False for NULL and for text that is not UTF-8.
+ */
+bool ao_is_engine_token(const char *token);
 
 /**
  * Frees claims. `ao_claims_free(NULL)` does nothing.

@@ -183,6 +183,12 @@ namespace AgentOauth {
          */
         public static function processInfo(): array {}
 
+        /**
+         * Whether the token looks like one the engine issued (`act`, or
+         * `sub.id_agent` set), read without cryptography or an engine.
+         */
+        public static function isEngineToken(string $token): bool {}
+
         /** Identifies the Rust engine behind this object; equal for shared engines. */
         public function instanceId(): int {}
 

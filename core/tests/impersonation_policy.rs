@@ -382,3 +382,73 @@ fn burst_against_the_session_cap_on_mariadb() {
         capped,
     ));
 }
+
+/// A token as Spryker issues one to a customer: `sub` with `id_agent` null
+/// and no `act`.
+fn spryker_customer_token() -> String {
+    let sub = r#"{"id_company_user":null,"id_agent":null,"customer_reference":"DE--5","id_customer":5,"permissions":null}"#;
+    let claims = serde_json::json!({
+        "aud": "frontend",
+        "jti": "0123456789abcdef".repeat(5),
+        "iat": NOW,
+        "nbf": NOW,
+        "exp": NOW + 28800,
+        "sub": sub,
+        "scopes": ["customer"],
+    });
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(TEST_KEY.as_bytes()).expect("key");
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+        &claims,
+        &key,
+    )
+    .expect("sign")
+}
+
+fn unsigned(payload: &str) -> String {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    format!("{}.{}.c2ln", b64(r#"{"alg":"RS256"}"#), b64(payload))
+}
+
+#[test]
+fn engine_tokens_are_told_from_spryker_tokens_without_cryptography() {
+    use agent_oauth_core::token::is_engine_token;
+    let s = setup(|_| {});
+    let agent = login(&s);
+    let imp = impersonate(&s, &agent, None).unwrap();
+    assert!(
+        is_engine_token(&agent.access_token),
+        "agent token: id_agent"
+    );
+    assert!(
+        is_engine_token(&imp.access_token),
+        "impersonation token: act"
+    );
+    let customer = spryker_customer_token();
+    assert!(!is_engine_token(&customer), "Spryker's customer token");
+    // It verifies in the engine all the same (D1), and is no agent's.
+    s.engine
+        .verify(&customer)
+        .expect("the shop's key signed it");
+    for (token, expected) in [
+        ("", false),
+        ("a.b", false),
+        ("a.b.c.d", false),
+        (&*unsigned(r#"{"sub":"{\"id_agent\":7}"}"#), true),
+        (&*unsigned(r#"{"sub":"{\"id_agent\":\"0\"}"}"#), false),
+        (&*unsigned(r#"{"sub":"{\"id_agent\":0}"}"#), false),
+        (&*unsigned(r#"{"sub":"not json"}"#), false),
+        (&*unsigned(r#"{"act":{"sub":"x"}}"#), true),
+        (&*unsigned(r#"{"act":null}"#), false),
+        (&*unsigned("[1,2]"), false),
+    ] {
+        assert_eq!(is_engine_token(token), expected, "{token}");
+    }
+    // Looking like the engine's is no pass: the strict check refuses a forgery.
+    let forged = unsigned(r#"{"act":{"sub":"x"}}"#);
+    assert!(matches!(
+        s.engine.verify_strict(&forged),
+        Err(Error::InvalidAccessToken)
+    ));
+}

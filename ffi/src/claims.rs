@@ -95,6 +95,22 @@ pub unsafe extern "C" fn ao_engine_verify_strict(
     verify_with(engine, token, out, true)
 }
 
+/// Whether `token` looks like one the engine issued: an impersonation
+/// token's `act` or an agent token's `sub.id_agent`, read without any
+/// cryptography and without an engine (issue 12). A resource server's cheap
+/// first test: give such a token `ao_engine_verify_strict` and every other
+/// its usual validation. False for NULL and for text that is not UTF-8.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ao_is_engine_token(token: *const c_char) -> bool {
+    crate::panic::value(|| {
+        // SAFETY: NULL or a NUL-terminated string, per the API contract.
+        match unsafe { str_arg(token, "token") } {
+            Ok(token) => agent_oauth_core::token::is_engine_token(token),
+            Err(_) => false,
+        }
+    })
+}
+
 /// Frees claims. `ao_claims_free(NULL)` does nothing.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ao_claims_free(claims: *mut ao_claims) {

@@ -135,3 +135,9 @@ macro_rules! zero_on_panic {
 }
 
 zero_on_panic!(u16, i32, i64, u32, usize);
+
+impl PanicValue for bool {
+    fn panic_value() -> Self {
+        false
+    }
+}

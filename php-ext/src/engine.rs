@@ -128,6 +128,15 @@ impl Engine {
         Ok(info)
     }
 
+    /// Whether `$token` looks like one the engine issued (an impersonation
+    /// token's `act`, an agent token's `id_agent`), read without any
+    /// cryptography and without an engine: the cheap first test of a
+    /// resource server, which then applies `verify($token, true)` to the
+    /// engine's tokens and leaves every other to Spryker (issue 12).
+    pub fn is_engine_token(token: &str) -> bool {
+        agent_oauth_core::token::is_engine_token(token)
+    }
+
     /// Which Rust engine this object uses: equal for objects sharing one.
     pub fn instance_id(&self) -> i64 {
         i64::try_from(self.handle.core.serial).unwrap_or(i64::MAX)

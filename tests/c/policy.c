@@ -94,6 +94,31 @@ static void caps_and_lifetime(const char *key_path) {
     ao_engine_free(engine);
 }
 
+/* The resource server's test: which tokens are the engine's, and the strict
+ * check that ends an impersonation once its agent is blocked. */
+static void engine_tokens(const char *key_path) {
+    ao_engine *engine = engine_with(key_path, "");
+    ao_token_response *agent = login(engine);
+    ao_token_response *imp = NULL;
+    CHECK_OK(ao_engine_impersonate(engine, ao_token_response_access_token(agent), "DE--1", NULL, IP, &imp));
+    CHECK(ao_is_engine_token(ao_token_response_access_token(agent)));
+    CHECK(ao_is_engine_token(ao_token_response_access_token(imp)));
+    CHECK(!ao_is_engine_token(NULL));
+    CHECK(!ao_is_engine_token("a.b.c"));
+    CHECK(!ao_is_engine_token("\xff"));
+    ao_claims *claims = NULL;
+    CHECK_OK(ao_engine_verify_strict(engine, ao_token_response_access_token(imp), &claims));
+    ao_claims_free(claims);
+    claims = NULL;
+    CHECK_OK(ao_engine_set_agent_status(engine, 1, AO_AGENT_STATUS_BLOCKED));
+    CHECK_RC(ao_engine_verify_strict(engine, ao_token_response_access_token(imp), &claims),
+             AO_RESULT_INVALID_ACCESS_TOKEN);
+    CHECK(claims == NULL);
+    ao_token_response_free(imp);
+    ao_token_response_free(agent);
+    ao_engine_free(engine);
+}
+
 static void bad_values(const char *key_path) {
     const char *bad[] = {
         "\"impersonation\":{\"max_starts_per_agent_per_hour\":0}",
@@ -118,6 +143,7 @@ int main(int argc, char **argv) {
     }
     reasons(argv[1]);
     caps_and_lifetime(argv[1]);
+    engine_tokens(argv[1]);
     bad_values(argv[1]);
     printf("ok: impersonation policy through the C ABI\n");
     return 0;

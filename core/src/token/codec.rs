@@ -187,3 +187,62 @@ pub fn verify(
         act: claims.act,
     })
 }
+
+/// Whether `token` looks like one this engine issued, read without any
+/// cryptography: an impersonation token carries `act`, an agent token a
+/// `sub` whose `id_agent` is set. Spryker's own customer tokens have
+/// neither. For a resource server's cheap first test (issue 12): a token
+/// that looks like the engine's then gets the strict check, any other goes
+/// to its usual validation unchanged. A forged payload gains nothing: one
+/// made to look like the engine's fails the strict check, one made to look
+/// like Spryker's still needs Spryker's signature.
+pub fn is_engine_token(token: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Shape {
+        #[serde(default)]
+        act: Option<serde::de::IgnoredAny>,
+        #[serde(default)]
+        sub: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Sub {
+        #[serde(default)]
+        id_agent: Option<serde_json::Value>,
+    }
+    if token.len() > MAX_TOKEN_LEN {
+        return false;
+    }
+    let mut parts = token.split('.');
+    let (Some(_), Some(payload), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let Ok(payload) = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')) else {
+        return false;
+    };
+    let Ok(shape) = serde_json::from_slice::<Shape>(&payload) else {
+        return false;
+    };
+    if shape.act.is_some() {
+        return true;
+    }
+    shape
+        .sub
+        .and_then(|sub| serde_json::from_str::<Sub>(&sub).ok())
+        .and_then(|sub| sub.id_agent)
+        .is_some_and(|id| php_truthy(&id))
+}
+
+/// PHP's truthiness of a JSON value, as Spryker's `if ($idAgent)` reads it.
+fn php_truthy(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty() && s != "0",
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(_) => true,
+    }
+}

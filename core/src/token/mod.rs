@@ -11,5 +11,5 @@ mod keys;
 pub use claims::{AccessClaims, Actor, Subject, TokenKind, php_json_encode};
 pub(crate) use claims::{ActorRef, IssuedClaims};
 pub(crate) use codec::encode;
-pub use codec::{MAX_TOKEN_LEN, Rejection, Validation, verify};
+pub use codec::{MAX_TOKEN_LEN, Rejection, Validation, is_engine_token, verify};
 pub use keys::{SigningKey, VerifyingKey, generate_private_key_pem, jwks};

@@ -137,6 +137,44 @@ namespace Generated\Shared\Transfer {
     {
         protected const PROPERTIES = ['customers' => 'customers', 'pagination' => 'pagination'];
     }
+
+    class OauthAccessTokenValidationRequestTransfer extends AbstractTransfer
+    {
+        protected const PROPERTIES = ['type' => 'type', 'access_token' => 'accessToken'];
+    }
+
+    class OauthErrorTransfer extends AbstractTransfer
+    {
+        protected const PROPERTIES = ['error_type' => 'errorType', 'message' => 'message'];
+    }
+
+    class OauthAccessTokenValidationResponseTransfer extends AbstractTransfer
+    {
+        protected const PROPERTIES = ['is_valid' => 'isValid', 'oauth_access_token_id' => 'oauthAccessTokenId',
+            'oauth_client_id' => 'oauthClientId', 'oauth_user_id' => 'oauthUserId',
+            'oauth_scopes' => 'oauthScopes', 'error' => 'error'];
+    }
+}
+
+namespace Spryker\Client\Kernel {
+
+    abstract class AbstractPlugin
+    {
+    }
+}
+
+namespace Spryker\Client\OauthExtension\Dependency\Plugin {
+
+    use Generated\Shared\Transfer\OauthAccessTokenValidationRequestTransfer;
+    use Generated\Shared\Transfer\OauthAccessTokenValidationResponseTransfer;
+
+    interface AccessTokenValidatorPluginInterface
+    {
+        public function validate(
+            OauthAccessTokenValidationRequestTransfer $oauthAccessTokenValidationRequestTransfer,
+            OauthAccessTokenValidationResponseTransfer $oauthAccessTokenValidationResponseTransfer
+        ): OauthAccessTokenValidationResponseTransfer;
+    }
 }
 
 namespace Spryker\Zed\OauthExtension\Dependency\Plugin {
