@@ -250,7 +250,8 @@ typedef int (*ao_find_agent_fn)(void *user_data, const char *username, struct ao
  * Looks up a customer by reference: writes `{"id_customer":5,
  * "customer_reference":"DE--5","email":"...","first_name":"...",
  * "last_name":"...","id_company_user":null,"permissions":null,
- * "is_active":true}` and returns `AO_HOST_OK`, or returns `AO_HOST_NOT_FOUND`.
+ * "is_active":true,"impersonation_allowed":true}` (the last two default to
+ * true) and returns `AO_HOST_OK`, or returns `AO_HOST_NOT_FOUND`.
  */
 typedef int (*ao_find_customer_fn)(void *user_data, const char *customer_reference, struct ao_buffer *out);
 
@@ -356,7 +357,8 @@ ao_result ao_engine_set_agent_password(const struct ao_engine *engine, int64_t a
  * Adds or replaces (by `id_customer`) a customer in the engine database,
  * from the D19 JSON: `{"id_customer":5,"customer_reference":"DE--5",
  * "email":"...","first_name":"...","last_name":"...",
- * "id_company_user":null,"permissions":null,"is_active":true}`.
+ * "id_company_user":null,"permissions":null,"is_active":true,
+ * "impersonation_allowed":true}`; the last two default to true.
  */
 ao_result ao_engine_upsert_customer(const struct ao_engine *engine, const char *customer_json);
 

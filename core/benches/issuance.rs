@@ -69,6 +69,7 @@ fn seed_customers(db: &Path) {
                 id_company_user: None,
                 permissions: None,
                 is_active: true,
+                impersonation_allowed: true,
             };
             stmt.execute(rusqlite::params![
                 c.id_customer,

@@ -47,6 +47,7 @@ fn main() -> Result<(), Error> {
             id_company_user: None,
             permissions: None,
             is_active: true,
+            impersonation_allowed: true,
         })?;
     }
     println!("added customers DE--1, DE--5, DE--6\n");

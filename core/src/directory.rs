@@ -79,7 +79,8 @@ impl Agent {
 }
 
 /// A shop customer. JSON shape (D19): `{id_customer, customer_reference,
-/// email, first_name, last_name, id_company_user, permissions, is_active}`.
+/// email, first_name, last_name, id_company_user, permissions, is_active,
+/// impersonation_allowed}`; the last two default to true when absent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Customer {
@@ -102,6 +103,10 @@ pub struct Customer {
     /// False for an anonymized or deactivated customer, who cannot be impersonated.
     #[serde(default = "default_true")]
     pub is_active: bool,
+    /// False for a customer who may not be impersonated (issue 12): every
+    /// impersonation of them is refused with 4104. Default true.
+    #[serde(default = "default_true")]
+    pub impersonation_allowed: bool,
 }
 
 fn default_true() -> bool {

@@ -26,6 +26,7 @@
 //!     id_company_user: None,
 //!     permissions: None,
 //!     is_active: true,
+//!     impersonation_allowed: true,
 //! })?;
 //!
 //! let agent = engine.agent_login("admin@spryker.com", "change123", "127.0.0.1")?;

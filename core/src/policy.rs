@@ -46,6 +46,8 @@ pub enum Rule {
     MaxStartsPerHour,
     /// `max_session_seconds`.
     MaxSessionSeconds,
+    /// The customer's `impersonation_allowed` is false.
+    CustomerOptedOut,
 }
 
 impl Rule {
@@ -57,6 +59,7 @@ impl Rule {
             Rule::MaxActiveSessions => "max_active_sessions_per_agent",
             Rule::MaxStartsPerHour => "max_starts_per_agent_per_hour",
             Rule::MaxSessionSeconds => "max_session_seconds",
+            Rule::CustomerOptedOut => "impersonation_allowed",
         }
     }
 
@@ -70,9 +73,10 @@ impl Rule {
             Rule::ReasonPattern => {
                 Error::InvalidRequest("reason => This value is not valid.".into())
             }
-            Rule::MaxActiveSessions | Rule::MaxStartsPerHour | Rule::MaxSessionSeconds => {
-                Error::ImpersonationFailed
-            }
+            Rule::MaxActiveSessions
+            | Rule::MaxStartsPerHour
+            | Rule::MaxSessionSeconds
+            | Rule::CustomerOptedOut => Error::ImpersonationFailed,
         }
     }
 }
@@ -87,6 +91,11 @@ pub struct Refusal {
 }
 
 impl Refusal {
+    /// The refusal of a customer who may not be impersonated.
+    pub fn customer_opted_out() -> Self {
+        Refusal::new(Rule::CustomerOptedOut, "false for this customer")
+    }
+
     fn new(rule: Rule, figures: impl std::fmt::Display) -> Self {
         Refusal {
             rule,

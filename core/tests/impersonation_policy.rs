@@ -452,3 +452,36 @@ fn engine_tokens_are_told_from_spryker_tokens_without_cryptography() {
         Err(Error::InvalidAccessToken)
     ));
 }
+
+#[test]
+fn a_customer_who_opted_out_is_not_impersonated_nor_refreshed() {
+    let s = setup(|_| {});
+    let agent = login(&s);
+    let before = impersonate(&s, &agent, None).unwrap();
+    let mut customer = s.engine.find_customer(CUSTOMER).unwrap().unwrap();
+    assert!(customer.impersonation_allowed, "the default");
+    customer.impersonation_allowed = false;
+    s.engine.upsert_customer(&customer).unwrap();
+    assert!(matches!(
+        impersonate(&s, &agent, Some("why")),
+        Err(Error::ImpersonationFailed)
+    ));
+    let denied = denials(&s.engine);
+    assert_eq!(
+        (denied[0].code.as_deref(), denied[0].policy.as_deref()),
+        (
+            Some("4104"),
+            Some("impersonation_allowed: false for this customer")
+        )
+    );
+    // The impersonation started before the opt-out ends at its next refresh.
+    assert!(matches!(
+        s.engine.refresh(&before.refresh_token, IP),
+        Err(Error::RefreshFailed)
+    ));
+    assert_eq!(s.engine.impersonable_customer(CUSTOMER).unwrap(), None);
+    // Other customers are not affected.
+    s.engine
+        .impersonate(&agent.access_token, OTHER_CUSTOMER, None, IP)
+        .unwrap();
+}

@@ -505,15 +505,20 @@ fn store_file_is_in_wal_mode_with_the_current_schema_version() {
 
 #[test]
 fn a_version_1_file_is_migrated_keeping_its_audit_rows() {
-    // v2 adds the audit event's `policy` column (issue 12).
+    // v2 adds the audit event's `policy` column and the customer's
+    // `impersonation_allowed` (issue 12).
     let f = common::file_fixture();
     f.engine.agent_login(AGENT, PASSWORD, IP).unwrap();
     let path = db_path(&f);
     drop(f.engine);
     {
         let conn = open(&path);
-        conn.execute_batch("ALTER TABLE audit_event DROP COLUMN policy; PRAGMA user_version = 1;")
-            .unwrap();
+        conn.execute_batch(
+            "ALTER TABLE audit_event DROP COLUMN policy;
+             ALTER TABLE customer DROP COLUMN impersonation_allowed;
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
     }
     let engine = cheap_file_builder(&f.clock, &path).build().expect("engine");
     let conn = open(&path);

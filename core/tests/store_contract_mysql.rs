@@ -282,6 +282,7 @@ fn trailing_spaces_and_case_are_significant_in_usernames_and_references() {
         id_company_user: None,
         permissions: None,
         is_active: true,
+        impersonation_allowed: true,
     };
     store.upsert_customer(&customer(1, "DE--1")).unwrap();
     store.upsert_customer(&customer(2, "DE--1 ")).unwrap();
@@ -316,6 +317,7 @@ fn values_longer_than_their_columns_are_invalid_requests() {
         id_company_user: None,
         permissions: None,
         is_active: true,
+        impersonation_allowed: true,
     };
     let err = store.upsert_customer(&c).unwrap_err();
     assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
@@ -403,6 +405,7 @@ fn concurrent_upserts_of_one_new_customer_all_succeed() {
                         id_company_user: None,
                         permissions: None,
                         is_active: true,
+                        impersonation_allowed: true,
                     })
                     .unwrap();
             });

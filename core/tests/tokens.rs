@@ -590,6 +590,7 @@ fn impersonation_sub_with_slash_umlaut_and_emoji_is_php_json_encoded() {
         id_company_user: Some("c/u-ü".into()),
         permissions: unicode_subject().permissions,
         is_active: true,
+        impersonation_allowed: true,
     };
     f.engine.upsert_customer(&customer).expect("customer");
     let agent = login(&f);

@@ -44,6 +44,7 @@ fn setup(dir: &std::path::Path) -> (Engine, String) {
                 id_company_user: None,
                 permissions: None,
                 is_active: true,
+                impersonation_allowed: true,
             })
             .expect("customer");
     }

@@ -147,7 +147,8 @@ pub unsafe extern "C" fn ao_engine_set_agent_password(
 /// Adds or replaces (by `id_customer`) a customer in the engine database,
 /// from the D19 JSON: `{"id_customer":5,"customer_reference":"DE--5",
 /// "email":"...","first_name":"...","last_name":"...",
-/// "id_company_user":null,"permissions":null,"is_active":true}`.
+/// "id_company_user":null,"permissions":null,"is_active":true,
+/// "impersonation_allowed":true}`; the last two default to true.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ao_engine_upsert_customer(
     engine: *const ao_engine,

@@ -70,7 +70,8 @@ pub type ao_find_agent_fn = Option<
 /// Looks up a customer by reference: writes `{"id_customer":5,
 /// "customer_reference":"DE--5","email":"...","first_name":"...",
 /// "last_name":"...","id_company_user":null,"permissions":null,
-/// "is_active":true}` and returns `AO_HOST_OK`, or returns `AO_HOST_NOT_FOUND`.
+/// "is_active":true,"impersonation_allowed":true}` (the last two default to
+/// true) and returns `AO_HOST_OK`, or returns `AO_HOST_NOT_FOUND`.
 pub type ao_find_customer_fn = Option<
     unsafe extern "C" fn(
         user_data: *mut c_void,

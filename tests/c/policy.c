@@ -119,6 +119,29 @@ static void engine_tokens(const char *key_path) {
     ao_engine_free(engine);
 }
 
+/* A customer who opted out (the D19 field `impersonation_allowed`). */
+static void opted_out_customer(const char *key_path) {
+    ao_engine *engine = engine_with(key_path, "");
+    CHECK_OK(ao_engine_upsert_customer(
+        engine, "{\"id_customer\":9,\"customer_reference\":\"DE--9\",\"email\":\"o@example.com\","
+                "\"first_name\":\"O\",\"last_name\":\"Out\",\"impersonation_allowed\":false}"));
+    ao_token_response *agent = login(engine);
+    ao_token_response *imp = NULL;
+    CHECK_RC(ao_engine_impersonate(engine, ao_token_response_access_token(agent), "DE--9", NULL, IP, &imp),
+             AO_RESULT_IMPERSONATION_FAILED);
+    CHECK(imp == NULL);
+    char *events = NULL;
+    CHECK_OK(ao_engine_audit_query(engine, "{}", &events));
+    CHECK_CONTAINS(events, "\"policy\":\"impersonation_allowed: false for this customer\"");
+    ao_string_free(events);
+    CHECK_RC(ao_engine_upsert_customer(engine, "{\"id_customer\":9,\"customer_reference\":\"DE--9\","
+                                               "\"email\":\"o\",\"first_name\":\"O\",\"last_name\":\"O\","
+                                               "\"impersonation_allowed\":\"no\"}"),
+             AO_RESULT_INVALID_JSON);
+    ao_token_response_free(agent);
+    ao_engine_free(engine);
+}
+
 static void bad_values(const char *key_path) {
     const char *bad[] = {
         "\"impersonation\":{\"max_starts_per_agent_per_hour\":0}",
@@ -144,6 +167,7 @@ int main(int argc, char **argv) {
     reasons(argv[1]);
     caps_and_lifetime(argv[1]);
     engine_tokens(argv[1]);
+    opted_out_customer(argv[1]);
     bad_values(argv[1]);
     printf("ok: impersonation policy through the C ABI\n");
     return 0;

@@ -31,6 +31,7 @@ final class DirectoryCallablesTest extends TestCase
             'id_company_user' => 'dffc622b-8dd6-59ec-8e19-c5a4d5e74b1a',
             'permissions' => ['permissions' => [['key' => 'ReadSharedCartPermissionPlugin']]],
             'is_active' => $active,
+            'impersonation_allowed' => true,
         ];
     }
 

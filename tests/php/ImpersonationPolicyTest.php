@@ -91,6 +91,31 @@ final class ImpersonationPolicyTest extends TestCase
         self::assertSame(28800, $default->impersonateCustomer($agent['access_token'], 'DE--5', null, IP)['expires_in']);
     }
 
+    public function testCustomersWhoOptedOutAreRefusedFromTheTableAndFromADirectory(): void
+    {
+        $engine = self::engine();
+        $engine->upsertCustomer(['id_customer' => 9, 'customer_reference' => 'DE--9', 'email' => 'o@example.com',
+            'first_name' => 'O', 'last_name' => 'Out', 'impersonation_allowed' => false]);
+        self::assertFalse($engine->findCustomer('DE--9')['impersonation_allowed']);
+        self::assertTrue($engine->findCustomer('DE--5')['impersonation_allowed']);
+        $agent = self::login($engine)['access_token'];
+        try {
+            $engine->impersonateCustomer($agent, 'DE--9', null, IP);
+            self::fail('an opted-out customer must be refused');
+        } catch (ImpersonationFailedException $e) {
+            self::assertSame('4104', $e->getGlueCode());
+        }
+
+        // The same field from the shop's own directory (D19).
+        $engine->setCustomerDirectory(static fn (string $reference): ?array => [
+            'id_customer' => 5, 'customer_reference' => $reference, 'email' => 'k@example.com',
+            'first_name' => 'K', 'last_name' => 'S', 'id_company_user' => null, 'permissions' => null,
+            'is_active' => true, 'impersonation_allowed' => $reference !== 'DE--5',
+        ]);
+        $this->expectException(ImpersonationFailedException::class);
+        $engine->impersonateCustomer($agent, 'DE--5', null, IP);
+    }
+
     public function testBadPolicyValuesAreConfigurationErrors(): void
     {
         foreach ([

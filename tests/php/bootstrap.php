@@ -51,6 +51,7 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase
             'id_company_user' => null,
             'permissions' => null,
             'is_active' => $active,
+            'impersonation_allowed' => true,
         ];
         return [
             $customer(1, 'sonia@spryker.com', 'Sonia', 'Wagner'),

@@ -39,6 +39,7 @@ pub fn seed_agent_and_customer(engine: &Engine) -> String {
             id_company_user: None,
             permissions: None,
             is_active: true,
+            impersonation_allowed: true,
         })
         .expect("customer");
     engine

@@ -89,15 +89,37 @@ impl Engine {
                 Some(refusal.policy),
             ));
         }
-        let Some(customer) = self.impersonable_customer(customer_reference)? else {
-            return Err(self.impersonation_denied(
-                Some(caller),
-                customer_reference,
-                reason,
-                client_ip,
-                Error::ImpersonationFailed,
-                None,
-            ));
+        let found = match customer_reference.is_empty() {
+            true => None,
+            false => self
+                .inner
+                .customers
+                .find_by_reference(customer_reference)?
+                .filter(|c| c.is_active),
+        };
+        let customer = match found {
+            Some(customer) if customer.impersonation_allowed => customer,
+            Some(_) => {
+                let refusal = crate::policy::Refusal::customer_opted_out();
+                return Err(self.impersonation_denied(
+                    Some(caller),
+                    customer_reference,
+                    reason,
+                    client_ip,
+                    refusal.rule.error(),
+                    Some(refusal.policy),
+                ));
+            }
+            None => {
+                return Err(self.impersonation_denied(
+                    Some(caller),
+                    customer_reference,
+                    reason,
+                    client_ip,
+                    Error::ImpersonationFailed,
+                    None,
+                ));
+            }
         };
         let now = self.now();
         let sub = Subject::customer(&customer).to_php_json();
@@ -183,9 +205,9 @@ impl Engine {
     }
 
     /// The customer an agent may impersonate under this reference: it exists
-    /// in the customer directory and is active. `None` for an empty or
-    /// unknown reference or an inactive (anonymized) customer, which the
-    /// grant refuses with 4104. Plugin mode (D2) builds the user identifier
+    /// in the customer directory, is active and allows impersonation. `None`
+    /// for an empty or unknown reference, an inactive (anonymized) customer
+    /// or one who opted out, which the grant refuses with 4104. Plugin mode (D2) builds the user identifier
     /// of league's impersonation grant from it.
     pub fn impersonable_customer(&self, customer_reference: &str) -> Result<Option<Customer>> {
         if customer_reference.is_empty() {
@@ -195,7 +217,7 @@ impl Engine {
             .inner
             .customers
             .find_by_reference(customer_reference)?
-            .filter(|c| c.is_active))
+            .filter(|c| c.is_active && c.impersonation_allowed))
     }
 
     /// Records a refused impersonation (with the policy rule and figures

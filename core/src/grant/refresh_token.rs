@@ -39,9 +39,11 @@ impl Engine {
     /// (rotation). Presenting a spent token again revokes its whole family,
     /// unless within `refresh_reuse_grace` seconds of its first use, which
     /// gets a sibling pair (D9). The agent (or acting agent) must still be
-    /// active and an impersonated customer still exist and be active; an
-    /// impersonation keeps its cap and its `act` (D4). Every refusal is
-    /// [`Error::RefreshFailed`] (004).
+    /// active and an impersonated customer still exist, be active and allow
+    /// impersonation; an impersonation keeps its cap and its `act` (D4).
+    /// Every refusal is [`Error::RefreshFailed`] (004), except an
+    /// impersonation session past `impersonation.max_session_seconds`
+    /// (4104, D30).
     pub fn refresh(&self, refresh_token: &str, client_ip: &str) -> Result<TokenResponse> {
         let now = self.now();
         let Some(row) = self.find_refresh_token(refresh_token)? else {
@@ -74,7 +76,7 @@ impl Engine {
                     .inner
                     .customers
                     .find_by_reference(reference)?
-                    .filter(|c| c.is_active);
+                    .filter(|c| c.is_active && c.impersonation_allowed);
                 let Some(customer) = customer else {
                     return Err(Error::RefreshFailed);
                 };

@@ -111,6 +111,7 @@ pub fn customer(id: i64, reference: &str, email: &str, first: &str, last: &str) 
         id_company_user: None,
         permissions: None,
         is_active: true,
+        impersonation_allowed: true,
     }
 }
 

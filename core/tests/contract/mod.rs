@@ -70,6 +70,7 @@ macro_rules! contract_suite {
             insert_session_from_a_revoked_origin_racing_its_revocation_never_survives,
             find_session_and_agent_reads_both_or_the_session_alone,
             rotation_racing_its_family_revocation_never_survives,
+            customer_impersonation_allowed_round_trips,
         );
     };
     (@tests $factory:expr; $($name:ident),* $(,)?) => {
@@ -506,6 +507,7 @@ fn customer(id: i64, reference: &str, email: &str, first: &str, last: &str) -> C
         id_company_user: None,
         permissions: None,
         is_active: true,
+        impersonation_allowed: true,
     }
 }
 
@@ -1029,4 +1031,28 @@ pub fn rotation_racing_its_family_revocation_never_survives(store: &dyn Store) {
             false => assert_eq!(stored, None, "round {round}"),
         }
     }
+}
+
+pub fn customer_impersonation_allowed_round_trips(store: &dyn Store) {
+    let mut c = customer(9, "DE--9", "opt@out.example", "Opt", "Out");
+    c.impersonation_allowed = false;
+    store.upsert_customer(&c).unwrap();
+    assert_eq!(store.find_by_reference("DE--9").unwrap(), Some(c.clone()));
+    let page = store
+        .search(&CustomerSearch {
+            q: "opt".into(),
+            offset: 0,
+            limit: 10,
+        })
+        .unwrap();
+    assert_eq!(page.customers, vec![c.clone()]);
+    c.impersonation_allowed = true;
+    store.upsert_customer(&c).unwrap();
+    assert!(
+        store
+            .find_by_reference("DE--9")
+            .unwrap()
+            .unwrap()
+            .impersonation_allowed
+    );
 }

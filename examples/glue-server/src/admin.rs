@@ -48,6 +48,9 @@ pub struct CustomerRow {
     /// False for an anonymized customer; default true.
     #[serde(default, deserialize_with = "flexible_bool")]
     pub is_active: Option<bool>,
+    /// False for a customer who may not be impersonated (default true).
+    #[serde(default, deserialize_with = "flexible_bool")]
+    pub impersonation_allowed: Option<bool>,
 }
 
 fn flexible_bool<'de, D: serde::Deserializer<'de>>(
@@ -144,6 +147,7 @@ pub fn import_customers(engine: &Engine, rows: Vec<CustomerRow>) -> Result<usize
             id_company_user: row.id_company_user,
             permissions: row.permissions,
             is_active: row.is_active.unwrap_or(true),
+            impersonation_allowed: row.impersonation_allowed.unwrap_or(true),
         })?;
     }
     Ok(count)
@@ -214,6 +218,7 @@ pub fn seed_demo(engine: &Engine) -> Result<()> {
                 id_company_user: company_user.map(Into::into),
                 permissions: None,
                 is_active: true,
+                impersonation_allowed: true,
             })?;
         }
     }

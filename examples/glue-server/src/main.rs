@@ -188,6 +188,10 @@ enum CustomerCommand {
         /// Mark the customer inactive (cannot be impersonated).
         #[arg(long)]
         inactive: bool,
+        /// The customer may not be impersonated (issue 12): every
+        /// impersonation of them is refused with 4104.
+        #[arg(long)]
+        no_impersonation: bool,
     },
     /// Import customers (CSV with a header, or JSON with the engine's keys).
     Import { file: PathBuf },
@@ -415,6 +419,7 @@ fn customer(engine: &Engine, command: CustomerCommand) -> Result<()> {
             company_user,
             permissions,
             inactive,
+            no_impersonation,
         } => {
             let permissions = permissions
                 .map(|p| serde_json::from_str(&p))
@@ -429,6 +434,7 @@ fn customer(engine: &Engine, command: CustomerCommand) -> Result<()> {
                 id_company_user: company_user,
                 permissions,
                 is_active: !inactive,
+                impersonation_allowed: !no_impersonation,
             })?;
             println!("saved customer {reference}");
         }

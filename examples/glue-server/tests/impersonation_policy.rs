@@ -147,3 +147,35 @@ fn a_burst_of_impersonations_gets_exactly_the_cap_and_the_rest_4104() {
     impersonate(&server, &agent, &[("customerReference", "DE--5")])
         .assert_tokens("agent-customer-impersonation-access-tokens");
 }
+
+#[test]
+fn a_customer_added_with_no_impersonation_is_refused_4104() {
+    let data = DataDir::new();
+    data.cli(&[
+        "customer",
+        "add",
+        "--id",
+        "77",
+        "--reference",
+        "DE--77",
+        "--email",
+        "private@example.com",
+        "--first-name",
+        "Pri",
+        "--last-name",
+        "Vate",
+        "--no-impersonation",
+    ]);
+    let server = data.serve(&[]);
+    let agent = server.admin();
+    impersonate(&server, &agent, &[("customerReference", "DE--77")]).assert_error(401, E4104);
+    impersonate(&server, &agent, &[("customerReference", "DE--5")])
+        .assert_tokens("agent-customer-impersonation-access-tokens");
+    let events = audit(&data);
+    let denied: Vec<&str> = events
+        .iter()
+        .filter(|e| e["kind"] == "impersonation_denied")
+        .map(|e| e["policy"].as_str().unwrap())
+        .collect();
+    assert_eq!(denied, ["impersonation_allowed: false for this customer"]);
+}

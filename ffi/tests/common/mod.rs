@@ -91,7 +91,7 @@ pub fn seeded(extra: &str) -> *mut ao_engine {
 
 pub fn customer_json(id: i64, active: bool) -> String {
     format!(
-        r#"{{"id_customer":{id},"customer_reference":"DE--{id}","email":"customer{id}@example.com","first_name":"First{id}","last_name":"Last{id}","id_company_user":null,"permissions":null,"is_active":{active}}}"#
+        r#"{{"id_customer":{id},"customer_reference":"DE--{id}","email":"customer{id}@example.com","first_name":"First{id}","last_name":"Last{id}","id_company_user":null,"permissions":null,"is_active":{active},"impersonation_allowed":true}}"#
     )
 }
 

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::search::fold;
 use crate::store::{AgentStore, CustomerStore};
 
-const CUSTOMER_COLUMNS: &str = "id_customer, customer_reference, email, first_name, last_name, id_company_user, permissions, is_active";
+const CUSTOMER_COLUMNS: &str = "id_customer, customer_reference, email, first_name, last_name, id_company_user, permissions, is_active, impersonation_allowed";
 
 /// The highest code point; `prefix || MAX_CHAR` bounds every string starting
 /// with `prefix` in byte order (UTF-8 bytes sort as code points), so a prefix
@@ -41,6 +41,7 @@ fn read_customer(mut r: Row) -> std::result::Result<Customer, Fail> {
         id_company_user: col(&mut r, 5)?,
         permissions: permissions.and_then(|p| serde_json::from_str(&p).ok()),
         is_active: col(&mut r, 7)?,
+        impersonation_allowed: col(&mut r, 8)?,
     })
 }
 
@@ -248,6 +249,7 @@ impl CustomerStore for MysqlStore {
             email_lc.as_str().into(),
             first_lc.as_str().into(),
             last_lc.as_str().into(),
+            c.impersonation_allowed.into(),
             c.id_customer.into(),
         ];
         // Not `ON DUPLICATE KEY UPDATE`: it would update whichever row holds
@@ -255,13 +257,14 @@ impl CustomerStore for MysqlStore {
         let find = format!("SELECT id_customer FROM {table} WHERE id_customer = ? FOR UPDATE");
         let insert = format!(
             "INSERT INTO {table} (customer_reference, email, first_name, last_name, id_company_user,
-                permissions, is_active, reference_lc, email_lc, first_name_lc, last_name_lc, id_customer)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                permissions, is_active, reference_lc, email_lc, first_name_lc, last_name_lc,
+                impersonation_allowed, id_customer)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         );
         let update = format!(
             "UPDATE {table} SET customer_reference = ?, email = ?, first_name = ?, last_name = ?,
                 id_company_user = ?, permissions = ?, is_active = ?, reference_lc = ?, email_lc = ?,
-                first_name_lc = ?, last_name_lc = ? WHERE id_customer = ?"
+                first_name_lc = ?, last_name_lc = ?, impersonation_allowed = ? WHERE id_customer = ?"
         );
         let taken = || -> Fail {
             Error::InvalidRequest(format!(

@@ -101,7 +101,10 @@ const MIGRATIONS: &[&[&str]] = &[
         ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin",
     ],
     // v2: the impersonation policy's rule and figures (issue 12).
-    &["ALTER TABLE {p}audit_event ADD COLUMN policy TEXT NULL"],
+    &[
+        "ALTER TABLE {p}audit_event ADD COLUMN policy TEXT NULL",
+        "ALTER TABLE {p}customer ADD COLUMN impersonation_allowed BOOLEAN NOT NULL DEFAULT TRUE",
+    ],
 ];
 
 /// The schema version this build writes.

@@ -30,14 +30,14 @@ const SET_AGENT_PASSWORD_HASH: &str = r#"UPDATE "{p}agent"
     SET password_hash = $2, updated_at = GREATEST(updated_at, $3) WHERE id = $1"#;
 
 const FIND_CUSTOMER: &str = r#"SELECT id_customer, customer_reference, email, first_name, last_name,
-        id_company_user, permissions, is_active
+        id_company_user, permissions, is_active, impersonation_allowed
     FROM "{p}customer" WHERE customer_reference = $1"#;
 
 // A page and the total in one statement, so both come from one snapshot
 // (the total is there even when the page is past the end).
 const SEARCH_ALL: &str = r#"WITH page AS (
         SELECT id_customer, customer_reference, email, first_name, last_name, id_company_user,
-            permissions, is_active
+            permissions, is_active, impersonation_allowed
         FROM "{p}customer" ORDER BY id_customer LIMIT $1 OFFSET $2)
     SELECT (SELECT count(*) FROM "{p}customer"), page.*
     FROM (SELECT 1) AS one LEFT JOIN page ON TRUE ORDER BY page.id_customer"#;
@@ -47,7 +47,7 @@ const SEARCH_ALL: &str = r#"WITH page AS (
 // followed by U+10FFFF, above every continuation of $1.
 const SEARCH: &str = r#"WITH page AS (
         SELECT id_customer, customer_reference, email, first_name, last_name, id_company_user,
-            permissions, is_active
+            permissions, is_active, impersonation_allowed
         FROM "{p}customer"
         WHERE (email_lc >= $1 AND email_lc < $2) OR (first_name_lc >= $1 AND first_name_lc < $2)
             OR (last_name_lc >= $1 AND last_name_lc < $2) OR reference_lc = $1
@@ -60,14 +60,15 @@ const SEARCH: &str = r#"WITH page AS (
 
 const UPSERT_CUSTOMER: &str = r#"INSERT INTO "{p}customer" (id_customer, customer_reference, email,
         first_name, last_name, id_company_user, permissions, is_active, reference_lc, email_lc,
-        first_name_lc, last_name_lc)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+        first_name_lc, last_name_lc, impersonation_allowed)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
     ON CONFLICT (id_customer) DO UPDATE SET customer_reference = EXCLUDED.customer_reference,
         email = EXCLUDED.email, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
         id_company_user = EXCLUDED.id_company_user, permissions = EXCLUDED.permissions,
         is_active = EXCLUDED.is_active, reference_lc = EXCLUDED.reference_lc,
         email_lc = EXCLUDED.email_lc, first_name_lc = EXCLUDED.first_name_lc,
-        last_name_lc = EXCLUDED.last_name_lc"#;
+        last_name_lc = EXCLUDED.last_name_lc,
+        impersonation_allowed = EXCLUDED.impersonation_allowed"#;
 
 /// The highest code point: `prefix || MAX_CHAR` bounds every string
 /// starting with `prefix` in byte order.
@@ -107,6 +108,7 @@ fn read_customer(r: &Row, at: usize) -> Result<Customer> {
         id_company_user: r.try_get(at + 5).map_err(get)?,
         permissions: permissions.and_then(|p| serde_json::from_str(&p).ok()),
         is_active: r.try_get(at + 7).map_err(get)?,
+        impersonation_allowed: r.try_get(at + 8).map_err(get)?,
     })
 }
 
@@ -255,6 +257,7 @@ impl CustomerStore for PostgresStore {
                     &fold(&c.email),
                     &fold(&c.first_name),
                     &fold(&c.last_name),
+                    &c.impersonation_allowed,
                 ],
             )
             .map_err(|e| {

@@ -105,7 +105,8 @@ const MIGRATIONS: &[&str] = &[
     );
     "#,
     // v2: the impersonation policy's rule and figures (issue 12).
-    r#"ALTER TABLE "{p}audit_event" ADD COLUMN policy TEXT;"#,
+    r#"ALTER TABLE "{p}audit_event" ADD COLUMN policy TEXT;
+    ALTER TABLE "{p}customer" ADD COLUMN impersonation_allowed BOOLEAN NOT NULL DEFAULT TRUE;"#,
 ];
 
 /// The schema version this build writes.

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::search::fold;
 use crate::store::{AgentStore, CustomerStore};
 
-const CUSTOMER_COLUMNS: &str = "id_customer, customer_reference, email, first_name, last_name, id_company_user, permissions, is_active";
+const CUSTOMER_COLUMNS: &str = "id_customer, customer_reference, email, first_name, last_name, id_company_user, permissions, is_active, impersonation_allowed";
 
 /// The highest code point; `prefix || MAX_CHAR` bounds every string starting
 /// with `prefix` in SQLite's byte-wise (BINARY) order, so a prefix search is an
@@ -39,6 +39,7 @@ fn read_customer(r: &Row<'_>) -> rusqlite::Result<Customer> {
         id_company_user: r.get(5)?,
         permissions: permissions.and_then(|p| serde_json::from_str(&p).ok()),
         is_active: r.get(7)?,
+        impersonation_allowed: r.get(8)?,
     })
 }
 
@@ -181,11 +182,11 @@ impl CustomerStore for SqliteStore {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.prepare_cached(
                 "INSERT INTO customer (id_customer, customer_reference, email, first_name, last_name, id_company_user,
-                     permissions, is_active, reference_lc, email_lc, first_name_lc, last_name_lc)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                     permissions, is_active, reference_lc, email_lc, first_name_lc, last_name_lc, impersonation_allowed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
                  ON CONFLICT (id_customer) DO UPDATE SET customer_reference = ?2, email = ?3, first_name = ?4,
                      last_name = ?5, id_company_user = ?6, permissions = ?7, is_active = ?8, reference_lc = ?9,
-                     email_lc = ?10, first_name_lc = ?11, last_name_lc = ?12",
+                     email_lc = ?10, first_name_lc = ?11, last_name_lc = ?12, impersonation_allowed = ?13",
             )?
             .execute(params![
                 c.id_customer,
@@ -199,7 +200,8 @@ impl CustomerStore for SqliteStore {
                 fold(&c.customer_reference),
                 fold(&c.email),
                 fold(&c.first_name),
-                fold(&c.last_name)
+                fold(&c.last_name),
+                c.impersonation_allowed
             ])
             .map_err(|e| match e {
                 rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {

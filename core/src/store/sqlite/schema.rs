@@ -96,7 +96,8 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     ",
     // v2: the impersonation policy's rule and figures (issue 12).
-    "ALTER TABLE audit_event ADD COLUMN policy TEXT;",
+    "ALTER TABLE audit_event ADD COLUMN policy TEXT;
+     ALTER TABLE customer ADD COLUMN impersonation_allowed INTEGER NOT NULL DEFAULT 1;",
 ];
 
 /// The schema version this build writes.
