@@ -33,7 +33,12 @@ const KEY: &str = concat!(
 /// Two servers on `url`, tables under `prefix`; the second starts once the
 /// first has created the schema and the demo data.
 fn two_servers(url: &str, prefix: &str) -> (DataDir, Server, DataDir, Server) {
-    let config = format!(r#""table_prefix":"{prefix}""#);
+    two_servers_with(url, prefix, "")
+}
+
+/// [`two_servers`] with more configuration keys (`,"key":value...`).
+fn two_servers_with(url: &str, prefix: &str, extra: &str) -> (DataDir, Server, DataDir, Server) {
+    let config = format!(r#""table_prefix":"{prefix}"{extra}"#);
     let options = [
         "--database-url",
         url,
@@ -204,4 +209,58 @@ fn two_servers_on_one_mariadb_share_sessions_refresh_tokens_revocations_lockout_
         return;
     };
     fleet(&server.url(), &mariadb_server::prefix("fleet"));
+}
+
+/// Impersonations started at the same instant through both servers, by one
+/// agent logged in on each, against a cap of 3 live sessions (issue 12):
+/// exactly 3 start, whichever server they reach.
+fn cap_across_servers(url: &str, prefix: &str) {
+    let (_data_a, a, _data_b, b) = two_servers_with(
+        url,
+        prefix,
+        r#","impersonation":{"max_active_sessions_per_agent":3}"#,
+    );
+    let agents = [login(&a, "198.51.100.1"), login(&b, "198.51.100.2")];
+    let servers = [&a, &b];
+    let barrier = std::sync::Barrier::new(16);
+    let replies: Vec<Reply> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..16)
+            .map(|i| {
+                let (barrier, agents, servers) = (&barrier, &agents, &servers);
+                s.spawn(move || {
+                    barrier.wait();
+                    servers[i % 2].post(
+                        IMPERSONATION,
+                        &[("X-Agent-Authorization", &bearer(&agents[i % 2].access))],
+                        &impersonation_body("DE--5"),
+                    )
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let started = replies.iter().filter(|r| r.status == 201).count();
+    for reply in replies.iter().filter(|r| r.status != 201) {
+        reply.assert_error(
+            401,
+            r#"{"errors":[{"code":"4104","status":401,"detail":"Failed to impersonate a customer."}]}"#,
+        );
+    }
+    assert_eq!(started, 3, "{replies:?}");
+}
+
+#[test]
+fn impersonation_cap_holds_across_two_servers_on_postgresql() {
+    let Some(url) = pg::url() else {
+        return;
+    };
+    cap_across_servers(&url, "fleet_cap_pg_");
+}
+
+#[test]
+fn impersonation_cap_holds_across_two_servers_on_mariadb() {
+    let Some(server) = mariadb_server::shared() else {
+        return;
+    };
+    cap_across_servers(&server.url(), &mariadb_server::prefix("fleet_cap"));
 }
