@@ -41,7 +41,13 @@ pub struct Config {
     /// parsing (see [`crate::Engine::config`]).
     #[serde(skip_serializing)]
     pub private_key_pem: Option<String>,
-    /// A file holding the private key, used when `private_key_pem` is unset.
+    /// A file holding the private key, used when `private_key_pem` is unset;
+    /// `file://` paths work, and a value that starts with `-----BEGIN` is
+    /// read as the PEM contents themselves, as Spryker keeps them under
+    /// `OauthConstants::PRIVATE_KEY_PATH` (D31). Contents are never
+    /// serialized (written as `"[key contents]"`), and an engine drops them
+    /// after parsing, as `private_key_pem`.
+    #[serde(serialize_with = "serialize_key_path")]
     pub private_key_path: Option<String>,
     /// Earlier public keys (PEM) that still verify tokens after a key rotation.
     pub previous_public_keys_pem: Vec<String>,
@@ -132,7 +138,16 @@ impl std::fmt::Debug for Config {
                 "private_key_pem",
                 &self.private_key_pem.as_ref().map(|_| "[redacted]"),
             )
-            .field("private_key_path", &self.private_key_path)
+            .field(
+                "private_key_path",
+                &self
+                    .private_key_path
+                    .as_deref()
+                    .map(|p| match holds_key_contents(p) {
+                        true => "[redacted]",
+                        false => p,
+                    }),
+            )
             .field("previous_public_key_paths", &self.previous_public_key_paths)
             .field("client_id", &self.client_id)
             .field("access_token_ttl", &self.access_token_ttl)
@@ -183,6 +198,14 @@ impl Config {
         context.update(b"\0");
         if let Some(pem) = &self.private_key_pem {
             context.update(pem.as_bytes());
+        }
+        if let Some(contents) = self
+            .private_key_path
+            .as_deref()
+            .filter(|p| holds_key_contents(p))
+        {
+            context.update(b"\0");
+            context.update(contents.as_bytes());
         }
         let digest = context.finish();
         digest.as_ref().try_into().expect("SHA-256 is 32 bytes")
@@ -260,9 +283,8 @@ impl Config {
     /// The private key PEM, from `private_key_pem` or `private_key_path`.
     pub(crate) fn load_private_key(&self) -> Result<Vec<u8>> {
         match (&self.private_key_pem, &self.private_key_path) {
-            (Some(pem), _) => Ok(pem.as_bytes().to_vec()),
-            (None, Some(path)) => std::fs::read(path)
-                .map_err(|e| Error::Config(format!("cannot read private_key_path {path:?}: {e}"))),
+            (Some(pem), _) => Ok(unline(pem)),
+            (None, Some(path)) => read_key(path, "private_key_path"),
             (None, None) => Err(Error::Config(
                 "no signing key: set private_key_pem or private_key_path (the shop's OAuth private key)".into(),
             )),
@@ -274,13 +296,58 @@ impl Config {
         let mut keys: Vec<Vec<u8>> = self
             .previous_public_keys_pem
             .iter()
-            .map(|p| p.as_bytes().to_vec())
+            .map(|p| unline(p))
             .collect();
         for path in &self.previous_public_key_paths {
-            keys.push(std::fs::read(path).map_err(|e| {
-                Error::Config(format!("cannot read previous public key {path:?}: {e}"))
-            })?);
+            keys.push(read_key(path, "previous public key")?);
         }
         Ok(keys)
     }
+}
+
+/// Writes `private_key_path`, with key contents replaced by a marker.
+fn serialize_key_path<S: serde::Serializer>(
+    value: &Option<String>,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match value.as_deref() {
+        Some(contents) if holds_key_contents(contents) => {
+            serializer.serialize_some("[key contents]")
+        }
+        other => serde::Serialize::serialize(&other, serializer),
+    }
+}
+
+/// True when a `..._path` value holds PEM contents rather than a path.
+pub(crate) fn holds_key_contents(value: &str) -> bool {
+    value.trim_start().starts_with("-----BEGIN")
+}
+
+/// PEM contents with the docker SDK's `__LINE__` read as newlines (D31).
+fn unline(pem: &str) -> Vec<u8> {
+    pem.replace("__LINE__", "\n").into_bytes()
+}
+
+/// A key as Spryker's configuration holds it (D31): PEM contents (Spryker
+/// keeps them under `OauthConstants::PRIVATE_KEY_PATH`), a path, or a
+/// `file://` path as league's `CryptKey` accepts.
+fn read_key(value: &str, what: &str) -> Result<Vec<u8>> {
+    if holds_key_contents(value) {
+        return Ok(unline(value.trim_start()));
+    }
+    let path = value.strip_prefix("file://").unwrap_or(value);
+    std::fs::read(path).map_err(|e| {
+        // A value that is not a path may be key material: never echo it.
+        let looks_secret = path.len() > 1024
+            || path.contains('\n')
+            || path.contains("__LINE__")
+            || path.contains("KEY");
+        match looks_secret {
+            true => Error::Config(format!(
+                "cannot read {what}: the value is neither PEM contents nor a readable path ({})",
+                e.kind()
+            )),
+            false => Error::Config(format!("cannot read {what} {path:?}: {e}")),
+        }
+    })
 }

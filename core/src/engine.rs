@@ -267,6 +267,16 @@ impl EngineBuilder {
         if let Some(mut pem) = config.private_key_pem.take() {
             pem.zeroize();
         }
+        // Spryker keeps the key's contents under its "path" (D31).
+        if config
+            .private_key_path
+            .as_deref()
+            .is_some_and(crate::config::holds_key_contents)
+        {
+            if let Some(mut pem) = config.private_key_path.take() {
+                pem.zeroize();
+            }
+        }
         let validation = Validation {
             audience: config.client_id.clone(),
             leeway: config.leeway,

@@ -181,6 +181,11 @@ fn glue_against_the_static_library() {
 }
 
 #[test]
+fn key_forms_against_the_shared_library() {
+    c_test("keys.c", Link::Shared, &[key_path()]);
+}
+
+#[test]
 fn impersonation_policy_against_the_shared_library() {
     c_test("policy.c", Link::Shared, &[key_path()]);
 }

@@ -8,7 +8,9 @@ namespace Pyz\Shared\AgentOauth;
  *     $config[AgentOauthConstants::ENGINE_CONFIGURATION] = [
  *         'database_path' => APPLICATION_ROOT_DIR . '/data/agent-oauth.db',
  *         // The shop's own OAuth key pair signs (D1): every Glue endpoint accepts the tokens.
- *         'private_key_path' => getenv('SPRYKER_OAUTH_KEY_PRIVATE_PATH'),
+ *         // Spryker's value as it is (D31): the PEM contents the docker SDK passes in
+ *         // SPRYKER_OAUTH_KEY_PRIVATE (with __LINE__ for newlines), a path, or a file:// path.
+ *         'private_key_path' => $config[OauthConstants::PRIVATE_KEY_PATH],
  *         'client_id' => 'frontend',
  *         'glue_base_url' => 'https://glue.mysprykershop.com',
  *     ];
