@@ -33,13 +33,16 @@ fn assert_signs_with_the_test_key(engine: &Engine) {
     );
 }
 
+/// A change to a configuration.
+type Tune = Box<dyn Fn(&mut Config)>;
+
 fn line_encoded(pem: &str) -> String {
     pem.trim_end().replace('\n', "__LINE__")
 }
 
 #[test]
 fn every_form_spryker_uses_loads_the_same_key() {
-    let forms: [(&str, Box<dyn Fn(&mut Config)>); 5] = [
+    let forms: [(&str, Tune); 5] = [
         (
             "path",
             Box::new(|c| c.private_key_path = Some(KEY_PATH.into())),
