@@ -298,6 +298,8 @@ impl EngineBuilder {
                 clock: self.clock,
                 random: self.random,
                 dummy_hash: OnceLock::new(),
+                learned_bcrypt_cost: std::sync::atomic::AtomicU32::new(0),
+                bcrypt_dummy: std::sync::Mutex::new(None),
                 grants: grant::registry(),
                 admission,
             }),
@@ -348,6 +350,11 @@ pub(crate) struct Inner {
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn RandomSource>,
     pub dummy_hash: OnceLock<String>,
+    /// The bcrypt cost of the last agent hash the directory returned, 0
+    /// when it was not bcrypt: the dummy verification follows it (D18).
+    pub learned_bcrypt_cost: std::sync::atomic::AtomicU32,
+    /// The bcrypt dummy hash and its cost, made on first need.
+    pub bcrypt_dummy: std::sync::Mutex<Option<(u32, Arc<str>)>>,
     pub grants: Vec<Box<dyn Grant>>,
 }
 
@@ -628,6 +635,47 @@ impl Engine {
 
     /// A hash of a random password, verified against when the agent is
     /// unknown or inactive so every login costs one verification (D18).
+    /// Notes the scheme of an agent hash the directory returned, so the
+    /// verification of an unknown agent costs what a known one does: a
+    /// shop whose `spy_user` hashes are bcrypt (and that writes nothing
+    /// back) gets a bcrypt dummy at the same cost (issue 13, D18).
+    pub(crate) fn learn_hash_scheme(&self, hash: &str) {
+        let cost = crate::password::bcrypt_cost(hash).unwrap_or(0);
+        self.inner
+            .learned_bcrypt_cost
+            .store(cost, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The hash an unknown or inactive agent's password is verified
+    /// against: bcrypt at the learned cost when the directory's hashes are
+    /// bcrypt, else argon2id with the engine's parameters.
+    pub(crate) fn dummy_for_unknown(&self) -> Result<Arc<str>> {
+        let cost = self
+            .inner
+            .learned_bcrypt_cost
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if cost == 0 {
+            return Ok(Arc::from(self.dummy_hash()?));
+        }
+        let mut slot = self
+            .inner
+            .bcrypt_dummy
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((made, hash)) = slot.as_ref()
+            && *made == cost
+        {
+            return Ok(hash.clone());
+        }
+        let mut secret = [0u8; 32];
+        let mut salt = [0u8; 16];
+        self.inner.random.fill(&mut secret)?;
+        self.inner.random.fill(&mut salt)?;
+        let hash: Arc<str> = Arc::from(crate::password::bcrypt_dummy(&secret, cost, salt)?);
+        *slot = Some((cost, hash.clone()));
+        Ok(hash)
+    }
+
     pub(crate) fn dummy_hash(&self) -> Result<&str> {
         if let Some(hash) = self.inner.dummy_hash.get() {
             return Ok(hash);

@@ -228,6 +228,26 @@ impl PasswordHasher for Argon2Hasher {
     }
 }
 
+/// The cost of a bcrypt hash (`$2y$12$...` is 12), or `None` for another
+/// scheme or a malformed one.
+pub fn bcrypt_cost(hash: &str) -> Option<u32> {
+    if !is_bcrypt(hash) {
+        return None;
+    }
+    hash.get(4..6)?
+        .parse()
+        .ok()
+        .filter(|cost| (4..=31).contains(cost))
+}
+
+/// A bcrypt hash (`$2y$`, as PHP writes) of `secret` at `cost`, for the
+/// verification an unknown agent costs when the shop's hashes are bcrypt.
+pub(crate) fn bcrypt_dummy(secret: &[u8], cost: u32, salt: [u8; 16]) -> Result<String> {
+    bcrypt::hash_with_salt(secret, cost, salt)
+        .map(|parts| parts.format_for_version(bcrypt::Version::TwoY))
+        .map_err(|e| crate::error::Error::Internal(format!("bcrypt: {e}")))
+}
+
 fn is_bcrypt(hash: &str) -> bool {
     ["$2y$", "$2a$", "$2b$"].iter().any(|p| hash.starts_with(p))
 }

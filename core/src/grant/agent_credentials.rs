@@ -191,6 +191,9 @@ impl Engine {
     /// agent is unknown or inactive or the password unacceptable.
     fn check_password(&self, agent: Option<Agent>, password: &str) -> Result<Option<Agent>> {
         let hasher = &self.inner.hasher;
+        if let Some(agent) = &agent {
+            self.learn_hash_scheme(&agent.password_hash);
+        }
         match agent {
             Some(agent) if agent.is_active() && password::acceptable(password) => Ok(hasher
                 .verify(password.as_bytes(), &agent.password_hash)
@@ -201,7 +204,7 @@ impl Engine {
                 } else {
                     ""
                 };
-                hasher.verify(probe.as_bytes(), self.dummy_hash()?);
+                hasher.verify(probe.as_bytes(), &self.dummy_for_unknown()?);
                 Ok(None)
             }
         }
