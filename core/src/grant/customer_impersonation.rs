@@ -89,14 +89,7 @@ impl Engine {
                 Some(refusal.policy),
             ));
         }
-        let found = match customer_reference.is_empty() {
-            true => None,
-            false => self
-                .inner
-                .customers
-                .find_by_reference(customer_reference)?
-                .filter(|c| c.is_active),
-        };
+        let found = self.active_customer(customer_reference)?;
         let customer = match found {
             Some(customer) if customer.impersonation_allowed => customer,
             Some(_) => {
@@ -205,11 +198,19 @@ impl Engine {
     }
 
     /// The customer an agent may impersonate under this reference: it exists
-    /// in the customer directory, is active and allows impersonation. `None`
-    /// for an empty or unknown reference, an inactive (anonymized) customer
-    /// or one who opted out, which the grant refuses with 4104. Plugin mode (D2) builds the user identifier
-    /// of league's impersonation grant from it.
+    /// in the customer directory, is active and allows impersonation.
+    /// `None` for an empty or unknown reference, an inactive (anonymized)
+    /// customer or one who opted out, which the grant refuses with 4104.
+    /// Plugin mode (D2) builds the user identifier of league's impersonation
+    /// grant from it.
     pub fn impersonable_customer(&self, customer_reference: &str) -> Result<Option<Customer>> {
+        Ok(self
+            .active_customer(customer_reference)?
+            .filter(|c| c.impersonation_allowed))
+    }
+
+    /// The customer under this reference if it exists and is active.
+    fn active_customer(&self, customer_reference: &str) -> Result<Option<Customer>> {
         if customer_reference.is_empty() {
             return Ok(None);
         }
@@ -217,7 +218,7 @@ impl Engine {
             .inner
             .customers
             .find_by_reference(customer_reference)?
-            .filter(|c| c.is_active && c.impersonation_allowed))
+            .filter(|c| c.is_active))
     }
 
     /// Records a refused impersonation (with the policy rule and figures

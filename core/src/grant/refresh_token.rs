@@ -72,11 +72,7 @@ impl Engine {
             ),
             SessionKind::Impersonation => {
                 let reference = row.customer_reference.as_deref().unwrap_or_default();
-                let customer = self
-                    .inner
-                    .customers
-                    .find_by_reference(reference)?
-                    .filter(|c| c.is_active && c.impersonation_allowed);
+                let customer = self.impersonable_customer(reference)?;
                 let Some(customer) = customer else {
                     return Err(Error::RefreshFailed);
                 };
