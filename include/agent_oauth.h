@@ -450,7 +450,8 @@ ao_result ao_engine_verify_strict(const struct ao_engine *engine, const char *to
 
 /**
  * Whether `token` looks like one the engine issued: an impersonation
- * token's `act` or an agent token's `sub.id_agent`, read without any
+ * token's `act` or an agent token's `sub.id_agent`, with a header `kid`
+ * (league's own tokens, plugin mode included, have none), read without any
  * cryptography and without an engine (issue 12). A resource server's cheap
  * first test: give such a token `ao_engine_verify_strict` and every other
  * its usual validation. False for NULL and for text that is not UTF-8.

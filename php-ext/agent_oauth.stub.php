@@ -184,10 +184,11 @@ namespace AgentOauth {
         public static function processInfo(): array {}
 
         /**
-         * Whether the token looks like one the engine issued (`act`, or
-         * `sub.id_agent` set), read without cryptography or an engine.
+         * Whether the token looks like one the engine issued (a header `kid`,
+         * and `act` or `sub.id_agent` set), read without cryptography or an
+         * engine; false for anything else, bytes that are not UTF-8 included.
          */
-        public static function isEngineToken(string $token): bool {}
+        public static function isEngineToken(mixed $token): bool {}
 
         /** Identifies the Rust engine behind this object; equal for shared engines. */
         public function instanceId(): int {}

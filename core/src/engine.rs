@@ -299,7 +299,7 @@ impl EngineBuilder {
                 random: self.random,
                 dummy_hash: OnceLock::new(),
                 learned_bcrypt_cost: std::sync::atomic::AtomicU32::new(0),
-                bcrypt_dummy: std::sync::Mutex::new(None),
+                bcrypt_dummies: [const { OnceLock::new() }; 32],
                 grants: grant::registry(),
                 admission,
             }),
@@ -353,8 +353,9 @@ pub(crate) struct Inner {
     /// The bcrypt cost of the last agent hash the directory returned, 0
     /// when it was not bcrypt: the dummy verification follows it (D18).
     pub learned_bcrypt_cost: std::sync::atomic::AtomicU32,
-    /// The bcrypt dummy hash and its cost, made on first need.
-    pub bcrypt_dummy: std::sync::Mutex<Option<(u32, Arc<str>)>>,
+    /// A bcrypt dummy hash per cost (index = cost, 4 to 31), each made on
+    /// first need, so a directory mixing costs never rebuilds one.
+    pub bcrypt_dummies: [OnceLock<String>; 32],
     pub grants: Vec<Box<dyn Grant>>,
 }
 
@@ -649,31 +650,30 @@ impl Engine {
     /// The hash an unknown or inactive agent's password is verified
     /// against: bcrypt at the learned cost when the directory's hashes are
     /// bcrypt, else argon2id with the engine's parameters.
-    pub(crate) fn dummy_for_unknown(&self) -> Result<Arc<str>> {
+    pub(crate) fn dummy_for_unknown(&self) -> Result<&str> {
         let cost = self
             .inner
             .learned_bcrypt_cost
             .load(std::sync::atomic::Ordering::Relaxed);
-        if cost == 0 {
-            return Ok(Arc::from(self.dummy_hash()?));
-        }
-        let mut slot = self
+        let Some(cell) = self
             .inner
-            .bcrypt_dummy
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((made, hash)) = slot.as_ref()
-            && *made == cost
-        {
-            return Ok(hash.clone());
+            .bcrypt_dummies
+            .get(cost as usize)
+            .filter(|_| cost >= 4)
+        else {
+            return self.dummy_hash();
+        };
+        if let Some(hash) = cell.get() {
+            return Ok(hash);
         }
+        // Made once per cost, without a lock: two first callers may both
+        // hash, and one result is kept.
         let mut secret = [0u8; 32];
         let mut salt = [0u8; 16];
         self.inner.random.fill(&mut secret)?;
         self.inner.random.fill(&mut salt)?;
-        let hash: Arc<str> = Arc::from(crate::password::bcrypt_dummy(&secret, cost, salt)?);
-        *slot = Some((cost, hash.clone()));
-        Ok(hash)
+        let hash = crate::password::bcrypt_dummy(&secret, cost, salt)?;
+        Ok(cell.get_or_init(|| hash))
     }
 
     pub(crate) fn dummy_hash(&self) -> Result<&str> {

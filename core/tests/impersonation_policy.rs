@@ -289,10 +289,31 @@ fn an_old_impersonation_session_is_not_refreshed() {
             Some("max_session_seconds: 1800 s old, at most 1800 s")
         )
     );
+    // The session ended there: its token fails the strict check.
+    assert!(matches!(
+        s.engine.verify_strict(&imp.access_token),
+        Err(Error::InvalidAccessToken)
+    ));
     // Agent sessions are not impersonations: the rule leaves them alone.
     s.engine.refresh(&agent.refresh_token, IP).unwrap();
     // A new impersonation is a new session.
     impersonate(&s, &login(&s), Some("again")).unwrap();
+}
+
+#[test]
+fn a_session_ended_by_its_age_frees_its_place_under_the_cap() {
+    let s = setup(|c| {
+        c.impersonation = policy(r#"{"max_session_seconds":600,"max_active_sessions_per_agent":1}"#)
+    });
+    let agent = login(&s);
+    let imp = impersonate(&s, &agent, None).unwrap();
+    assert!(impersonate(&s, &agent, None).is_err(), "the cap holds");
+    s.clock.advance(600);
+    assert!(matches!(
+        s.engine.refresh(&imp.refresh_token, IP),
+        Err(Error::ImpersonationFailed)
+    ));
+    impersonate(&s, &agent, None).expect("the aged session no longer counts");
 }
 
 #[test]
@@ -405,10 +426,35 @@ fn spryker_customer_token() -> String {
     .expect("sign")
 }
 
+/// An agent token as league issues one in plugin mode (D2): `sub.id_agent`
+/// set, no `kid` in the header.
+fn spryker_agent_token() -> String {
+    let claims = serde_json::json!({
+        "aud": "frontend",
+        "jti": "0123456789abcdef".repeat(5),
+        "iat": NOW,
+        "nbf": NOW,
+        "exp": NOW + 28800,
+        "sub": r#"{"id_agent":1,"customer_reference":null,"id_customer":null}"#,
+        "scopes": ["agent"],
+    });
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(TEST_KEY.as_bytes()).expect("key");
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+        &claims,
+        &key,
+    )
+    .expect("sign")
+}
+
 fn unsigned(payload: &str) -> String {
     use base64::Engine as _;
     let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
-    format!("{}.{}.c2ln", b64(r#"{"alg":"RS256"}"#), b64(payload))
+    format!(
+        "{}.{}.c2ln",
+        b64(r#"{"alg":"RS256","kid":"k"}"#),
+        b64(payload)
+    )
 }
 
 #[test]
@@ -442,6 +488,8 @@ fn engine_tokens_are_told_from_spryker_tokens_without_cryptography() {
         (&*unsigned(r#"{"act":{"sub":"x"}}"#), true),
         (&*unsigned(r#"{"act":null}"#), false),
         (&*unsigned("[1,2]"), false),
+        // Spryker's own agent token (plugin mode): no `kid`.
+        (&*spryker_agent_token(), false),
     ] {
         assert_eq!(is_engine_token(token), expected, "{token}");
     }

@@ -16,7 +16,7 @@ use ext_php_rs::{
     exception::PhpResult,
     flags::ClassFlags,
     prelude::*,
-    types::{ArrayKey, ZendHashTable},
+    types::{ArrayKey, ZendHashTable, Zval},
 };
 
 use crate::convert::{self, EmptyArray};
@@ -129,12 +129,17 @@ impl Engine {
     }
 
     /// Whether `$token` looks like one the engine issued (an impersonation
-    /// token's `act`, an agent token's `id_agent`), read without any
-    /// cryptography and without an engine: the cheap first test of a
-    /// resource server, which then applies `verify($token, true)` to the
-    /// engine's tokens and leaves every other to Spryker (issue 12).
-    pub fn is_engine_token(token: &str) -> bool {
-        agent_oauth_core::token::is_engine_token(token)
+    /// token's `act`, an agent token's `id_agent`, and a header `kid`, which
+    /// league's own tokens lack), read without any cryptography and without
+    /// an engine: the cheap first test of a resource server, which then
+    /// applies `verify($token, true)` to the engine's tokens and leaves every
+    /// other to Spryker (issue 12). Any value is accepted: a header's bytes
+    /// that are not UTF-8 (or not a string) are simply not the engine's,
+    /// never a `TypeError` in the middle of a request.
+    pub fn is_engine_token(token: &Zval) -> bool {
+        token
+            .str()
+            .is_some_and(agent_oauth_core::token::is_engine_token)
     }
 
     /// Which Rust engine this object uses: equal for objects sharing one.

@@ -115,6 +115,13 @@ final class AccessTokenValidatorPluginTest extends TestCase
         self::assertSame(['is_valid' => null, 'oauth_access_token_id' => null, 'oauth_client_id' => null,
             'oauth_user_id' => null, 'oauth_scopes' => null, 'error' => null], $result->toArray());
         self::assertSame(0, $this->enginesBuilt);
+        // So does a Spryker agent token (plugin mode, D2): league signs without `kid`.
+        $agentClaims = self::base64url(json_encode(['aud' => 'frontend', 'jti' => str_repeat('cd', 40), 'iat' => time(),
+            'nbf' => time(), 'exp' => time() + 28800, 'sub' => '{"id_agent":1}', 'scopes' => ['agent']], JSON_THROW_ON_ERROR));
+        self::assertTrue(openssl_sign("$header.$agentClaims", $signature, file_get_contents(TEST_KEY), OPENSSL_ALGO_SHA256));
+        $sprykerAgent = "$header.$agentClaims." . self::base64url($signature);
+        self::assertFalse(Engine::isEngineToken($sprykerAgent));
+        self::assertPassed($this->validate($sprykerAgent));
         // So does garbage: league's own check refuses it afterwards.
         self::assertPassed($this->validate('not a token'));
         self::assertSame(0, $this->enginesBuilt);
@@ -122,9 +129,18 @@ final class AccessTokenValidatorPluginTest extends TestCase
 
     public function testAForgedEngineLookingTokenIsRefused(): void
     {
-        $forged = self::base64url('{"alg":"RS256"}') . '.' . self::base64url('{"act":{"sub":"x"},"sub":"{}"}') . '.c2ln';
+        $forged = self::base64url('{"alg":"RS256","kid":"k"}') . '.' . self::base64url('{"act":{"sub":"x"},"sub":"{}"}') . '.c2ln';
         self::assertTrue(Engine::isEngineToken($forged));
         self::assertRefused($this->validate($forged));
+    }
+
+    public function testBytesThatAreNotUtf8OrNotAStringAreNotTheEngines(): void
+    {
+        self::assertFalse(Engine::isEngineToken("\xff\xfe.\xff.\xff"));
+        self::assertFalse(Engine::isEngineToken(42));
+        self::assertFalse(Engine::isEngineToken(null));
+        self::assertPassed($this->validate("\xff\xfe"));
+        self::assertSame(0, $this->enginesBuilt);
     }
 
     public function testWhenTheEngineCannotAnswerItsTokensAreRefused(): void

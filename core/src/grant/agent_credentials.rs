@@ -204,7 +204,7 @@ impl Engine {
                 } else {
                     ""
                 };
-                hasher.verify(probe.as_bytes(), &self.dummy_for_unknown()?);
+                hasher.verify(probe.as_bytes(), self.dummy_for_unknown()?);
                 Ok(None)
             }
         }

@@ -147,9 +147,11 @@ impl Engine {
     }
 
     /// `impersonation.max_session_seconds`: an impersonation session older
-    /// than this is not refreshed (401/4104, audited with the rule). Its age
-    /// runs from the family's first row; a family whose first row is gone
-    /// is refused (fail closed).
+    /// than this is not refreshed (401/4104, audited with the rule) and ends
+    /// there: its family is revoked, so it stops counting toward the
+    /// agent's live sessions and its access token fails the strict check.
+    /// Its age runs from the family's first row; a family whose first row
+    /// is gone is refused (fail closed).
     fn check_session_age(&self, row: &RefreshTokenRow, now: i64, client_ip: &str) -> Result<()> {
         if self.inner.policy.config.max_session_seconds.is_none() {
             return Ok(());
@@ -176,7 +178,16 @@ impl Engine {
         let error = refusal.rule.error();
         event.code = error.glue_code().map(str::to_owned);
         event.policy = Some(refusal.policy);
-        self.inner.store.record(&event)?;
+        self.inner.store.write(Durability::Full, &mut |w| {
+            w.revoke(
+                RevokeScope::Family {
+                    agent_id: row.agent_id,
+                    family_id: row.family_id,
+                },
+                now,
+            )?;
+            w.audit(&event)
+        })?;
         Err(error)
     }
 

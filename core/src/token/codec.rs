@@ -189,9 +189,10 @@ pub fn verify(
 }
 
 /// Whether `token` looks like one this engine issued, read without any
-/// cryptography: an impersonation token carries `act`, an agent token a
-/// `sub` whose `id_agent` is set. Spryker's own customer tokens have
-/// neither. For a resource server's cheap first test (issue 12): a token
+/// cryptography: its header names a `kid` (league's tokens have none), and
+/// it carries `act` (an impersonation token) or a `sub` whose `id_agent` is
+/// set (an agent token). Spryker's own tokens, customer or agent (plugin
+/// mode, D2), do not qualify. For a resource server's cheap first test (issue 12): a token
 /// that looks like the engine's then gets the strict check, any other goes
 /// to its usual validation unchanged. A forged payload gains nothing: one
 /// made to look like the engine's fails the strict check, one made to look
@@ -212,12 +213,28 @@ pub fn is_engine_token(token: &str) -> bool {
     if token.len() > MAX_TOKEN_LEN {
         return false;
     }
+    #[derive(serde::Deserialize)]
+    struct Header {
+        #[serde(default)]
+        kid: Option<String>,
+    }
     let mut parts = token.split('.');
-    let (Some(_), Some(payload), Some(_), None) =
+    let (Some(header), Some(payload), Some(_), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return false;
     };
+    // The header is signed with the claims: a `kid` added to a shop token
+    // breaks its signature, so it cannot route a token around Spryker.
+    let has_kid = URL_SAFE_NO_PAD
+        .decode(header.trim_end_matches('='))
+        .ok()
+        .and_then(|h| serde_json::from_slice::<Header>(&h).ok())
+        .and_then(|h| h.kid)
+        .is_some_and(|kid| !kid.is_empty());
+    if !has_kid {
+        return false;
+    }
     let Ok(payload) = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')) else {
         return false;
     };

@@ -71,6 +71,7 @@ macro_rules! contract_suite {
             find_session_and_agent_reads_both_or_the_session_alone,
             rotation_racing_its_family_revocation_never_survives,
             customer_impersonation_allowed_round_trips,
+            rotation_racing_a_customer_revocation_never_survives,
         );
     };
     (@tests $factory:expr; $($name:ident),* $(,)?) => {
@@ -1055,4 +1056,50 @@ pub fn customer_impersonation_allowed_round_trips(store: &dyn Store) {
             .unwrap()
             .impersonation_allowed
     );
+}
+
+pub fn rotation_racing_a_customer_revocation_never_survives(store: &dyn Store) {
+    // As the family case, for the scopes that revoke by customer (an
+    // impersonation's "revoke mine", a customer's sessions).
+    for round in 0..20_i64 {
+        let family = 3_000 + round * 10;
+        insert_one(store, &row(family, family, SessionKind::Impersonation));
+        let child = row(family + 1, family, SessionKind::Impersonation);
+        let scope = match round % 2 {
+            0 => RevokeScope::Customer("DE--5"),
+            _ => RevokeScope::AgentCustomer {
+                agent_id: 1,
+                customer_reference: "DE--5",
+            },
+        };
+        let barrier = Barrier::new(2);
+        let rotated = std::thread::scope(|s| {
+            let refresher = s.spawn(|| {
+                barrier.wait();
+                let mut rotated = false;
+                store
+                    .write(Durability::Normal, &mut |w| {
+                        let live = w.find(family)?.is_some_and(|p| p.revoked_at.is_none());
+                        if live && w.spend(family, NOW + 1)? {
+                            rotated = w.insert(&child)?;
+                        }
+                        Ok(())
+                    })
+                    .unwrap();
+                rotated
+            });
+            barrier.wait();
+            revoke(store, scope);
+            refresher.join().unwrap()
+        });
+        let stored = store.find(child.id).unwrap();
+        match rotated {
+            true => assert_eq!(
+                stored.and_then(|r| r.revoked_at),
+                Some(NOW + 5),
+                "round {round}: the revocation must reach the child stored first"
+            ),
+            false => assert_eq!(stored, None, "round {round}"),
+        }
+    }
 }

@@ -172,6 +172,31 @@ fn refuse_newer(prefix: &str, current: i64) -> Result<(), Fail> {
     Ok(())
 }
 
+/// True when `sql` is `ALTER TABLE t ADD COLUMN c ...` and `t` has `c`
+/// already. MySQL commits each DDL statement on its own, so a migration
+/// that failed half-way left some columns behind; the next run skips them
+/// instead of failing on "Duplicate column" for ever (MySQL 8 has no
+/// `ADD COLUMN IF NOT EXISTS`).
+fn column_exists_already(conn: &mut PooledConn, sql: &str) -> Result<bool, Fail> {
+    let words: Vec<&str> = sql.split_whitespace().collect();
+    let [alter, table_kw, table, add, column_kw, column, ..] = words.as_slice() else {
+        return Ok(false);
+    };
+    let is_add_column = alter.eq_ignore_ascii_case("ALTER")
+        && table_kw.eq_ignore_ascii_case("TABLE")
+        && add.eq_ignore_ascii_case("ADD")
+        && column_kw.eq_ignore_ascii_case("COLUMN");
+    if !is_add_column {
+        return Ok(false);
+    }
+    let found: Option<i64> = conn.exec_first(
+        "SELECT COUNT(*) FROM information_schema.columns \
+         WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ?",
+        (*table, *column),
+    )?;
+    Ok(found.unwrap_or(0) > 0)
+}
+
 fn apply(conn: &mut PooledConn, prefix: &str) -> Result<String, Fail> {
     let server: Option<String> = conn.query_first("SELECT VERSION()")?;
     let table = format!("{prefix}schema_version");
@@ -184,7 +209,11 @@ fn apply(conn: &mut PooledConn, prefix: &str) -> Result<String, Fail> {
     refuse_newer(prefix, current)?;
     for (version, statements) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         for sql in *statements {
-            conn.query_drop(sql.replace("{p}", prefix))?;
+            let sql = sql.replace("{p}", prefix);
+            if column_exists_already(conn, &sql)? {
+                continue;
+            }
+            conn.query_drop(sql)?;
         }
         conn.exec_drop(
             format!("INSERT INTO {table} (version) VALUES (?)"),

@@ -94,6 +94,10 @@ const LOCK_FAMILY: &str = r#"SELECT 1 FROM "{p}refresh_token"
     FOR UPDATE"#;
 const LOCK_AGENT: &str =
     r#"SELECT 1 FROM "{p}refresh_token" WHERE revoked_at IS NULL AND agent_id = $1 FOR UPDATE"#;
+const LOCK_CUSTOMER: &str = r#"SELECT 1 FROM "{p}refresh_token"
+    WHERE revoked_at IS NULL AND customer_reference = $1 FOR UPDATE"#;
+const LOCK_AGENT_CUSTOMER: &str = r#"SELECT 1 FROM "{p}refresh_token"
+    WHERE revoked_at IS NULL AND agent_id = $1 AND customer_reference = $2 FOR UPDATE"#;
 
 // Each revocation counts the distinct families it revoked, in one statement.
 const REVOKE_FAMILY: &str = r#"WITH revoked AS (
@@ -286,15 +290,20 @@ impl TokenWriter for Writer<'_> {
                 ..
             } if has_nul(reference) => return Ok(0),
             RevokeScope::Customer(reference) => {
+                self.0.query(LOCK_CUSTOMER, &[&reference])?;
                 self.0.query_one(REVOKE_CUSTOMER, &[&at, &reference])?
             }
             RevokeScope::AgentCustomer {
                 agent_id,
                 customer_reference,
-            } => self.0.query_one(
-                REVOKE_AGENT_CUSTOMER,
-                &[&at, &agent_id, &customer_reference],
-            )?,
+            } => {
+                self.0
+                    .query(LOCK_AGENT_CUSTOMER, &[&agent_id, &customer_reference])?;
+                self.0.query_one(
+                    REVOKE_AGENT_CUSTOMER,
+                    &[&at, &agent_id, &customer_reference],
+                )?
+            }
         };
         let families: i64 = row.try_get(0).map_err(|e| corrupt("count", e))?;
         Ok(families as usize)

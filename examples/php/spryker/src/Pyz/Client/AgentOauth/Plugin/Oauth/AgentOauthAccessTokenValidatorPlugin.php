@@ -18,7 +18,8 @@ use Spryker\Shared\Config\Config;
  * orders at once, not at its `exp` (issue 12).
  *
  * Only tokens the engine issued are checked (`Engine::isEngineToken()`: an
- * impersonation token's `act`, an agent token's `id_agent`; no
+ * impersonation token's `act`, an agent token's `id_agent`, each signed with
+ * a `kid` that league's tokens lack; no
  * cryptography, no engine built). Every other token, a Spryker customer
  * token above all, passes through untouched to the next validator and to
  * league's signature check. An engine token whose session is revoked or
