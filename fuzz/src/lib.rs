@@ -86,6 +86,7 @@ fn customer(id: i64, reference: &str, email: &str, first: &str, last: &str) -> C
         id_company_user: None,
         permissions: None,
         is_active: true,
+        impersonation_allowed: true,
     }
 }
 
