@@ -404,10 +404,8 @@ fn burst_against_the_session_cap_on_mariadb() {
     ));
 }
 
-/// A token as Spryker issues one to a customer: `sub` with `id_agent` null
-/// and no `act`.
-fn spryker_customer_token() -> String {
-    let sub = r#"{"id_company_user":null,"id_agent":null,"customer_reference":"DE--5","id_customer":5,"permissions":null}"#;
+/// A token as league issues one for Spryker (no `kid` in the header).
+fn league_token(sub: &str, scope: &str) -> String {
     let claims = serde_json::json!({
         "aud": "frontend",
         "jti": "0123456789abcdef".repeat(5),
@@ -415,7 +413,7 @@ fn spryker_customer_token() -> String {
         "nbf": NOW,
         "exp": NOW + 28800,
         "sub": sub,
-        "scopes": ["customer"],
+        "scopes": [scope],
     });
     let key = jsonwebtoken::EncodingKey::from_rsa_pem(TEST_KEY.as_bytes()).expect("key");
     jsonwebtoken::encode(
@@ -426,25 +424,20 @@ fn spryker_customer_token() -> String {
     .expect("sign")
 }
 
-/// An agent token as league issues one in plugin mode (D2): `sub.id_agent`
-/// set, no `kid` in the header.
-fn spryker_agent_token() -> String {
-    let claims = serde_json::json!({
-        "aud": "frontend",
-        "jti": "0123456789abcdef".repeat(5),
-        "iat": NOW,
-        "nbf": NOW,
-        "exp": NOW + 28800,
-        "sub": r#"{"id_agent":1,"customer_reference":null,"id_customer":null}"#,
-        "scopes": ["agent"],
-    });
-    let key = jsonwebtoken::EncodingKey::from_rsa_pem(TEST_KEY.as_bytes()).expect("key");
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
-        &claims,
-        &key,
+/// A customer's token: `sub` with `id_agent` null and no `act`.
+fn spryker_customer_token() -> String {
+    league_token(
+        r#"{"id_company_user":null,"id_agent":null,"customer_reference":"DE--5","id_customer":5,"permissions":null}"#,
+        "customer",
     )
-    .expect("sign")
+}
+
+/// An agent token of plugin mode (D2): `sub.id_agent` set, but no `kid`.
+fn spryker_agent_token() -> String {
+    league_token(
+        r#"{"id_agent":1,"customer_reference":null,"id_customer":null}"#,
+        "agent",
+    )
 }
 
 fn unsigned(payload: &str) -> String {

@@ -10,14 +10,7 @@ use Generated\Shared\Transfer\OauthAccessTokenValidationRequestTransfer;
 use Generated\Shared\Transfer\OauthAccessTokenValidationResponseTransfer;
 use Pyz\Client\AgentOauth\Plugin\Oauth\AgentOauthAccessTokenValidatorPlugin;
 
-require_once __DIR__ . '/Fixtures/spryker-shims.php';
-
-spl_autoload_register(static function (string $class): void {
-    $file = ROOT . '/examples/php/spryker/src/' . str_replace('\\', '/', $class) . '.php';
-    if (str_starts_with($class, 'Pyz\\') && is_file($file)) {
-        require $file;
-    }
-});
+require_once __DIR__ . '/Fixtures/spryker-example.php';
 
 /**
  * The Client-layer validator plugin of examples/php/spryker/ (issue 12) on

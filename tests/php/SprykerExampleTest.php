@@ -23,14 +23,7 @@ use Spryker\Zed\Kernel\AbstractBundleConfig;
 use Spryker\Zed\Kernel\Locator;
 use Spryker\Zed\Kernel\Resolver;
 
-require_once __DIR__ . '/Fixtures/spryker-shims.php';
-
-spl_autoload_register(static function (string $class): void {
-    $file = ROOT . '/examples/php/spryker/src/' . str_replace('\\', '/', $class) . '.php';
-    if (str_starts_with($class, 'Pyz\\') && is_file($file)) {
-        require $file;
-    }
-});
+require_once __DIR__ . '/Fixtures/spryker-example.php';
 
 /** The Pyz classes of examples/php/spryker/, on stand-ins for Spryker's kernel and transfers. */
 final class SprykerExampleTest extends TestCase

@@ -170,24 +170,11 @@ impl Engine {
                 policy: "max_session_seconds: the session's start is unknown".into(),
             },
         };
-        let mut event = AuditEvent::new(AuditKind::ImpersonationDenied, now);
-        event.agent_id = Some(row.agent_id);
-        event.agent_username = Some(row.agent_username.clone());
-        event.customer_reference = row.customer_reference.clone();
-        event.client_ip = crate::audit::field(client_ip);
         let error = refusal.rule.error();
+        let mut event = row_event(AuditKind::ImpersonationDenied, row, now, client_ip);
         event.code = error.glue_code().map(str::to_owned);
         event.policy = Some(refusal.policy);
-        self.inner.store.write(Durability::Full, &mut |w| {
-            w.revoke(
-                RevokeScope::Family {
-                    agent_id: row.agent_id,
-                    family_id: row.family_id,
-                },
-                now,
-            )?;
-            w.audit(&event)
-        })?;
+        self.end_family(row, now, &event)?;
         Err(error)
     }
 
@@ -199,6 +186,13 @@ impl Engine {
     /// A spent token came back after the grace window: the family is
     /// compromised (RFC 9700 §4.14.2), so all of it is revoked.
     fn revoke_reused(&self, row: &RefreshTokenRow, now: i64, client_ip: &str) -> Result<()> {
+        let event = row_event(AuditKind::RefreshReuseDetected, row, now, client_ip);
+        self.end_family(row, now, &event)
+    }
+
+    /// Revokes the family of `row` and records `event`, in one transaction
+    /// that waits for the disk (D23).
+    fn end_family(&self, row: &RefreshTokenRow, now: i64, event: &AuditEvent) -> Result<()> {
         self.inner.store.write(Durability::Full, &mut |w| {
             w.revoke(
                 RevokeScope::Family {
@@ -207,13 +201,14 @@ impl Engine {
                 },
                 now,
             )?;
-            w.audit(&reuse_event(row, now, client_ip))
+            w.audit(event)
         })
     }
 }
 
-fn reuse_event(row: &RefreshTokenRow, now: i64, client_ip: &str) -> AuditEvent {
-    let mut event = AuditEvent::new(AuditKind::RefreshReuseDetected, now);
+/// An event about the session of `row`: its agent and customer.
+fn row_event(kind: AuditKind, row: &RefreshTokenRow, now: i64, client_ip: &str) -> AuditEvent {
+    let mut event = AuditEvent::new(kind, now);
     event.agent_id = Some(row.agent_id);
     event.agent_username = Some(row.agent_username.clone());
     event.customer_reference = row.customer_reference.clone();

@@ -17,6 +17,11 @@ const ROW_COLUMNS: &str = "id, token_hash, family_id, parent_id, origin_family_i
      agent_username, customer_reference, scopes, client_id, jti, cap_at, \
      issued_at, expires_at, used_at, revoked_at";
 
+/// [`ROW_COLUMNS`] of the table aliased `t`, for the joined strict-check read.
+const T_ROW_COLUMNS: &str = "t.id, t.token_hash, t.family_id, t.parent_id, t.origin_family_id, \
+     t.kind, t.agent_id, t.agent_username, t.customer_reference, t.scopes, t.client_id, t.jti, \
+     t.cap_at, t.issued_at, t.expires_at, t.used_at, t.revoked_at";
+
 fn jti_key(jti: &[u8; 40]) -> i64 {
     i64::from_be_bytes(jti[..8].try_into().expect("8 bytes"))
 }
@@ -490,16 +495,13 @@ impl MysqlStore {
         &self,
         jti: &[u8; 40],
     ) -> Result<Option<(RefreshTokenRow, Option<crate::directory::Agent>)>> {
-        let columns: Vec<String> = ROW_COLUMNS.split(", ").map(|c| format!("t.{c}")).collect();
         self.db.read(|conn| {
             let row: Option<Row> = conn.exec_first(
                 format!(
-                    "SELECT {}, a.id, a.username, a.password_hash, a.status \
+                    "SELECT {T_ROW_COLUMNS}, a.id, a.username, a.password_hash, a.status \
                      FROM {} AS t LEFT JOIN {} AS a ON a.username = t.agent_username \
                      WHERE t.jti_key = ? AND t.jti = ?",
-                    columns.join(", "),
-                    self.t.refresh_token,
-                    self.t.agent
+                    self.t.refresh_token, self.t.agent
                 ),
                 (jti_key(jti), &jti[..]),
             )?;
@@ -520,5 +522,18 @@ impl MysqlStore {
             };
             Ok(Some((read_row(r)?, agent)))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn aliased_columns_are_the_row_columns() {
+        let aliased: Vec<String> = super::ROW_COLUMNS
+            .split(", ")
+            .map(|c| format!("t.{}", c.trim()))
+            .collect();
+        let written: Vec<&str> = super::T_ROW_COLUMNS.split(", ").map(str::trim).collect();
+        assert_eq!(aliased, written);
     }
 }

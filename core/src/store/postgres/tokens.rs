@@ -190,21 +190,96 @@ fn read_row(r: &Row) -> Result<RefreshTokenRow> {
 }
 
 fn insert_audit(conn: &mut Conn, e: &AuditEvent) -> PgResult<u64> {
-    conn.execute(
-        INSERT_AUDIT,
-        &[
-            &e.at,
-            &e.kind.as_str(),
-            &e.agent_id,
-            &storable(&e.agent_username),
-            &storable(&e.customer_reference),
-            &storable(&e.client_ip),
-            &storable(&e.jti),
-            &storable(&e.reason),
-            &storable(&e.code),
-            &storable(&e.policy),
-        ],
-    )
+    conn.execute(INSERT_AUDIT, &AuditValues::new(e).params())
+}
+
+/// The values of a refresh-token row in the column order of [`INSERT`]
+/// (also `$1`-`$18` of [`INSERT_SESSION`]), with the derived ones computed
+/// once.
+struct RowValues<'a> {
+    t: &'a RefreshTokenRow,
+    kind: i16,
+    jti_key: i64,
+    token_hash: &'a [u8],
+    jti: &'a [u8],
+}
+
+impl<'a> RowValues<'a> {
+    fn new(t: &'a RefreshTokenRow) -> Self {
+        RowValues {
+            t,
+            kind: t.kind.code() as i16,
+            jti_key: jti_key(&t.jti),
+            token_hash: &t.token_hash,
+            jti: &t.jti,
+        }
+    }
+
+    fn params(&self) -> [&(dyn postgres::types::ToSql + Sync); 18] {
+        let t = self.t;
+        [
+            &t.id,
+            &self.token_hash,
+            &t.family_id,
+            &t.parent_id,
+            &t.origin_family_id,
+            &self.kind,
+            &t.agent_id,
+            &t.agent_username,
+            &t.customer_reference,
+            &t.scopes,
+            &t.client_id,
+            &self.jti_key,
+            &self.jti,
+            &t.cap_at,
+            &t.issued_at,
+            &t.expires_at,
+            &t.used_at,
+            &t.revoked_at,
+        ]
+    }
+}
+
+/// The values of an audit event in the column order of [`INSERT_AUDIT`]
+/// (also `$20`-`$29` of [`INSERT_SESSION`]), free text made storable.
+struct AuditValues<'a> {
+    e: &'a AuditEvent,
+    kind: &'static str,
+    text: [Option<std::borrow::Cow<'a, str>>; 7],
+}
+
+impl<'a> AuditValues<'a> {
+    fn new(e: &'a AuditEvent) -> Self {
+        AuditValues {
+            e,
+            kind: e.kind.as_str(),
+            text: [
+                storable(&e.agent_username),
+                storable(&e.customer_reference),
+                storable(&e.client_ip),
+                storable(&e.jti),
+                storable(&e.reason),
+                storable(&e.code),
+                storable(&e.policy),
+            ],
+        }
+    }
+
+    fn params(&self) -> [&(dyn postgres::types::ToSql + Sync); 10] {
+        let [a, b, c, d, e, f, g] = &self.text;
+        [
+            &self.e.at,
+            &self.kind,
+            &self.e.agent_id,
+            a,
+            b,
+            c,
+            d,
+            e,
+            f,
+            g,
+        ]
+    }
 }
 
 struct Writer<'c>(&'c mut Conn);
@@ -240,29 +315,7 @@ impl TokenWriter for Writer<'_> {
     }
 
     fn insert(&mut self, t: &RefreshTokenRow) -> Result<bool> {
-        let inserted = self.0.execute(
-            INSERT,
-            &[
-                &t.id,
-                &&t.token_hash[..],
-                &t.family_id,
-                &t.parent_id,
-                &t.origin_family_id,
-                &(t.kind.code() as i16),
-                &t.agent_id,
-                &t.agent_username,
-                &t.customer_reference,
-                &t.scopes,
-                &t.client_id,
-                &jti_key(&t.jti),
-                &&t.jti[..],
-                &t.cap_at,
-                &t.issued_at,
-                &t.expires_at,
-                &t.used_at,
-                &t.revoked_at,
-            ],
-        )?;
+        let inserted = self.0.execute(INSERT, &RowValues::new(t).params())?;
         Ok(inserted == 1)
     }
 
@@ -344,40 +397,12 @@ impl TokenStore for PostgresStore {
         origin: Option<i64>,
     ) -> Result<SessionInsert> {
         let row = self.pool.with(|conn| {
-            Ok(conn.query_one(
-                INSERT_SESSION,
-                &[
-                    &t.id,
-                    &&t.token_hash[..],
-                    &t.family_id,
-                    &t.parent_id,
-                    &t.origin_family_id,
-                    &(t.kind.code() as i16),
-                    &t.agent_id,
-                    &t.agent_username,
-                    &t.customer_reference,
-                    &t.scopes,
-                    &t.client_id,
-                    &jti_key(&t.jti),
-                    &&t.jti[..],
-                    &t.cap_at,
-                    &t.issued_at,
-                    &t.expires_at,
-                    &t.used_at,
-                    &t.revoked_at,
-                    &origin,
-                    &e.at,
-                    &e.kind.as_str(),
-                    &e.agent_id,
-                    &storable(&e.agent_username),
-                    &storable(&e.customer_reference),
-                    &storable(&e.client_ip),
-                    &storable(&e.jti),
-                    &storable(&e.reason),
-                    &storable(&e.code),
-                    &storable(&e.policy),
-                ],
-            )?)
+            let (row, audit) = (RowValues::new(t), AuditValues::new(e));
+            let mut params = Vec::with_capacity(29);
+            params.extend(row.params());
+            params.push(&origin as &(dyn postgres::types::ToSql + Sync));
+            params.extend(audit.params());
+            Ok(conn.query_one(INSERT_SESSION, &params)?)
         })?;
         let count = |i| -> Result<i64> { row.try_get(i).map_err(|e| corrupt("new session", e)) };
         Ok(match (origin, count(0)?, count(1)?) {
