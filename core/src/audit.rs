@@ -28,6 +28,8 @@ pub enum AuditKind {
     /// A validly signed agent token was refused by the strict check: its
     /// session is revoked or expired, or the agent is no longer active.
     AgentTokenRefused,
+    /// A customer created an impersonation consent code (never the code itself).
+    ConsentCreated,
 }
 
 impl AuditKind {
@@ -44,6 +46,7 @@ impl AuditKind {
             AuditKind::RefreshReuseDetected => "refresh_reuse_detected",
             AuditKind::SessionRevoked => "session_revoked",
             AuditKind::AgentTokenRefused => "agent_token_refused",
+            AuditKind::ConsentCreated => "consent_created",
         }
     }
 
@@ -53,7 +56,7 @@ impl AuditKind {
     }
 }
 
-const ALL_KINDS: [AuditKind; 10] = [
+const ALL_KINDS: [AuditKind; 11] = [
     AuditKind::AgentLoginSucceeded,
     AuditKind::AgentLoginFailed,
     AuditKind::AgentLockedOut,
@@ -64,6 +67,7 @@ const ALL_KINDS: [AuditKind; 10] = [
     AuditKind::RefreshReuseDetected,
     AuditKind::SessionRevoked,
     AuditKind::AgentTokenRefused,
+    AuditKind::ConsentCreated,
 ];
 
 /// One audited event.

@@ -228,8 +228,10 @@ impl EngineBuilder {
         config.validate()?;
         let mut pem = config.load_private_key()?;
         let signing = SigningKey::from_pem(&pem);
+        let consent_key = crate::consent::derive_key(&pem);
         pem.zeroize();
         let signing = signing?;
+        let consent_key = consent_key?;
         let previous = config
             .load_previous_keys()?
             .iter()
@@ -292,6 +294,7 @@ impl EngineBuilder {
                 store: db,
                 config,
                 signing,
+                consent_key,
                 previous,
                 validation,
                 hasher,
@@ -333,6 +336,8 @@ pub(crate) struct Inner {
     pub config: Config,
     pub admission: Admission,
     pub signing: SigningKey,
+    /// The key consent codes are hashed under (derived from the private key).
+    pub consent_key: aws_lc_rs::hmac::Key,
     pub previous: Vec<VerifyingKey>,
     pub validation: Validation,
     /// Every table of the engine.
@@ -612,14 +617,17 @@ impl Engine {
     }
 
     /// Deletes refresh-token families whose every token expired more than
-    /// `retention` seconds ago, and lockout counters whose window and block
-    /// have ended; returns how many refresh-token rows went.
+    /// `retention` seconds ago, lockout counters whose window and block have
+    /// ended, and expired consent codes; returns how many refresh-token rows
+    /// went.
     pub fn purge_expired(&self, retention: u64) -> Result<usize> {
         let now = self.now();
         let window = self.inner.config.lockout.window as i64;
         self.inner
             .store
             .purge_lockouts(now.saturating_sub(window), now)?;
+        // Consent codes live minutes; they go as soon as they expire.
+        self.inner.store.purge_consents(now)?;
         self.inner
             .store
             .purge_expired(now.saturating_sub(retention as i64))
@@ -738,6 +746,7 @@ impl Engine {
             expires_at: self.refresh_expiry(p.now).min(cap),
             used_at: None,
             revoked_at: None,
+            reason: None,
         };
         Ok(Minted {
             response: TokenResponse {

@@ -47,6 +47,12 @@ pub enum Error {
     #[error("Action is available to agent user only.")]
     AgentOnly,
 
+    /// A resource of the customer's own (consent codes, the list of
+    /// impersonation sessions) was called with an agent or impersonation
+    /// token. Glue `4105`, HTTP 403.
+    #[error("Action is available to customer user only.")]
+    CustomerOnly,
+
     /// Impersonation refused: empty or unknown customer reference, inactive
     /// customer. Glue `4104`.
     #[error("Failed to impersonate a customer.")]
@@ -104,6 +110,7 @@ impl Error {
             Error::InvalidAgentAccessToken => "4102",
             Error::MissingAccessToken => "002",
             Error::AgentOnly => "4103",
+            Error::CustomerOnly => "4105",
             Error::ImpersonationFailed => "4104",
             Error::RefreshFailed => "004",
             Error::InvalidRequest(_) => "901",
@@ -122,7 +129,7 @@ impl Error {
             | Error::RefreshFailed => 401,
             Error::TooManyAttempts { .. } => 429,
             Error::Overloaded => 503,
-            Error::MissingAccessToken => 403,
+            Error::MissingAccessToken | Error::CustomerOnly => 403,
             Error::InvalidRequest(_) => 422,
             Error::Config(_) | Error::Storage(_) | Error::Directory(_) | Error::Internal(_) => 500,
         }
@@ -137,7 +144,7 @@ impl Error {
             Error::TooManyAttempts { .. } | Error::Overloaded => "temporarily_unavailable",
             Error::InvalidAccessToken | Error::InvalidAgentAccessToken => "invalid_token",
             Error::MissingAccessToken | Error::InvalidRequest(_) => "invalid_request",
-            Error::AgentOnly => "insufficient_scope",
+            Error::AgentOnly | Error::CustomerOnly => "insufficient_scope",
             Error::Config(_) | Error::Storage(_) | Error::Directory(_) | Error::Internal(_) => {
                 "server_error"
             }

@@ -46,6 +46,7 @@ pub mod audit;
 pub mod client_ip;
 pub mod clock;
 pub mod config;
+pub mod consent;
 pub mod directory;
 mod engine;
 pub mod error;

@@ -11,8 +11,25 @@ use crate::error::{Error, Result};
 /// make every impersonation pay for a huge automaton.
 const PATTERN_SIZE_LIMIT: usize = 1 << 20;
 
+/// How the customer's session list shows the acting agent
+/// (`impersonation.agent_display`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AgentDisplay {
+    /// The agent's username (Spryker's `spy_user.username`). The default.
+    #[default]
+    Username,
+    /// The agent's id (`id_user`), as a string.
+    Id,
+    /// Nothing: `agent` is null.
+    None,
+}
+
+/// Default lifetime of a consent code in seconds (D30).
+pub const DEFAULT_CONSENT_TTL: u64 = 600;
+
 /// The `impersonation` section of the configuration.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ImpersonationPolicy {
     /// A non-blank `reason` is required. Default false.
@@ -30,6 +47,29 @@ pub struct ImpersonationPolicy {
     /// An impersonation session is not refreshed once it is this many
     /// seconds old; the agent starts a new one. Default none.
     pub max_session_seconds: Option<u64>,
+    /// The agent must send a `consentCode` the customer created with their
+    /// own token (`POST /customer-impersonation-consents`). Default false.
+    pub require_customer_consent: bool,
+    /// Seconds a consent code stays usable. Default 600.
+    pub consent_ttl: u64,
+    /// How `GET /customer-impersonation-sessions` names the agent:
+    /// `username` (default), `id` or `none`.
+    pub agent_display: AgentDisplay,
+}
+
+impl Default for ImpersonationPolicy {
+    fn default() -> Self {
+        ImpersonationPolicy {
+            require_reason: false,
+            reason_pattern: None,
+            max_active_sessions_per_agent: None,
+            max_starts_per_agent_per_hour: None,
+            max_session_seconds: None,
+            require_customer_consent: false,
+            consent_ttl: DEFAULT_CONSENT_TTL,
+            agent_display: AgentDisplay::Username,
+        }
+    }
 }
 
 /// Which rule refused an impersonation: its name is the configuration
@@ -48,6 +88,9 @@ pub enum Rule {
     MaxSessionSeconds,
     /// The customer's `impersonation_allowed` is false.
     CustomerOptedOut,
+    /// `require_customer_consent`: the code is missing, wrong, expired or
+    /// spent, or wrong codes blocked the agent for this customer.
+    CustomerConsent,
 }
 
 impl Rule {
@@ -60,6 +103,7 @@ impl Rule {
             Rule::MaxStartsPerHour => "max_starts_per_agent_per_hour",
             Rule::MaxSessionSeconds => "max_session_seconds",
             Rule::CustomerOptedOut => "impersonation_allowed",
+            Rule::CustomerConsent => "require_customer_consent",
         }
     }
 
@@ -76,7 +120,8 @@ impl Rule {
             Rule::MaxActiveSessions
             | Rule::MaxStartsPerHour
             | Rule::MaxSessionSeconds
-            | Rule::CustomerOptedOut => Error::ImpersonationFailed,
+            | Rule::CustomerOptedOut
+            | Rule::CustomerConsent => Error::ImpersonationFailed,
         }
     }
 }
@@ -94,6 +139,12 @@ impl Refusal {
     /// The refusal of a customer who may not be impersonated.
     pub fn customer_opted_out() -> Self {
         Refusal::new(Rule::CustomerOptedOut, "false for this customer")
+    }
+
+    /// The refusal of a missing, wrong, expired or spent consent code;
+    /// `why` says which.
+    pub fn consent(why: impl std::fmt::Display) -> Self {
+        Refusal::new(Rule::CustomerConsent, why)
     }
 
     fn new(rule: Rule, figures: impl std::fmt::Display) -> Self {
@@ -129,6 +180,11 @@ impl ImpersonationPolicy {
             self.max_starts_per_agent_per_hour.map(u64::from),
         )?;
         positive("max_session_seconds", self.max_session_seconds)?;
+        if !(1..=86400).contains(&self.consent_ttl) {
+            return Err(Error::Config(
+                "impersonation.consent_ttl must be between 1 second and a day".into(),
+            ));
+        }
         if self.max_session_seconds.is_some_and(|s| s > 366 * 86400) {
             return Err(Error::Config(
                 "impersonation.max_session_seconds must be at most a year".into(),
@@ -292,12 +348,20 @@ mod tests {
             r#"{"max_session_seconds":99999999999}"#,
             r#"{"reason_pattern":"("}"#,
             r#"{"reason_pattern":"\\w{1000}{1000}"}"#,
+            r#"{"consent_ttl":0}"#,
+            r#"{"consent_ttl":86401}"#,
         ] {
             let policy: ImpersonationPolicy = serde_json::from_str(json).unwrap();
             assert!(matches!(policy.compile(), Err(Error::Config(_))), "{json}");
         }
-        assert!(
-            serde_json::from_str::<ImpersonationPolicy>(r#"{"require_reasons":true}"#).is_err()
-        );
+        for json in [
+            r#"{"require_reasons":true}"#,
+            r#"{"agent_display":"email"}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<ImpersonationPolicy>(json).is_err(),
+                "{json}"
+            );
+        }
     }
 }

@@ -43,17 +43,26 @@ pub const MAX_LIMIT: u32 = 100;
 /// `limit` count only together; the limit is clamped to 1..=[`MAX_LIMIT`] and
 /// the offset rounded down to a page boundary.
 pub fn page(q: &str, paging: Option<(u64, u64)>) -> CustomerSearch {
-    let (offset, limit) = match paging {
+    let (offset, limit) = window(paging);
+    CustomerSearch {
+        q: q.to_owned(),
+        offset: u32::try_from(offset).unwrap_or(u32::MAX - u32::MAX % limit as u32),
+        limit: limit as u32,
+    }
+}
+
+/// The `(offset, limit)` a request's paging selects (D14): the limit
+/// clamped to 1..=[`MAX_LIMIT`], the offset rounded down to a page
+/// boundary; without paging the first [`DEFAULT_LIMIT`] rows. Every paged
+/// list of the engine (the agent customer search, a customer's
+/// impersonation sessions) pages by it.
+pub fn window(paging: Option<(u64, u64)>) -> (u64, u64) {
+    match paging {
         Some((offset, limit)) => {
             let limit = limit.clamp(1, u64::from(MAX_LIMIT));
             (offset - offset % limit, limit)
         }
         None => (0, u64::from(DEFAULT_LIMIT)),
-    };
-    CustomerSearch {
-        q: q.to_owned(),
-        offset: u32::try_from(offset).unwrap_or(u32::MAX - u32::MAX % limit as u32),
-        limit: limit as u32,
     }
 }
 

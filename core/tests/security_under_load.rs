@@ -669,7 +669,7 @@ fn impersonation_through_x_agent_authorization_racing_a_revocation_answers_4102(
         .unwrap();
     customers.pause.store(true, Ordering::SeqCst);
     std::thread::scope(|s| {
-        let impersonation = s.spawn(|| f.engine.impersonate_as(&caller, "DE--5", None, IP));
+        let impersonation = s.spawn(|| f.engine.impersonate_as(&caller, "DE--5", None, None, IP));
         customers.reached.wait();
         f.engine.revoke_all_for_agent(f.agent_id).unwrap();
         customers.release.wait();

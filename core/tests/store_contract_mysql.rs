@@ -425,20 +425,21 @@ fn concurrent_upserts_of_one_new_customer_all_succeed() {
 fn a_migration_that_stopped_half_way_completes_on_the_next_open() {
     // MySQL commits each ALTER on its own: v2 added `audit_event.policy`,
     // then failed before `customer.impersonation_allowed` and before
-    // recording version 2. The next open must finish it, not fail on the
-    // duplicate column.
+    // recording version 2 (and so before every later version). The next open
+    // must finish it and apply the later ones again, not fail on the
+    // duplicate columns or the existing tables.
     let server = server_or_skip!(mariadb_server::shared());
     let prefix = mariadb_server::prefix("half_migrated");
     drop(open(&server.url(), &prefix).unwrap());
     server.sql(&format!(
         "ALTER TABLE agent_oauth.{prefix}customer DROP COLUMN impersonation_allowed; \
-         DELETE FROM agent_oauth.{prefix}schema_version WHERE version = 2"
+         DELETE FROM agent_oauth.{prefix}schema_version WHERE version >= 2"
     ));
     let store = open(&server.url(), &prefix).expect("the migration completes");
     let versions = server.sql(&format!(
         "SELECT version FROM agent_oauth.{prefix}schema_version ORDER BY version"
     ));
-    assert_eq!(versions.trim(), "1\n2");
+    assert_eq!(versions.trim(), "1\n2\n3");
     let mut c = customer_for_migration();
     c.impersonation_allowed = false;
     store.upsert_customer(&c).unwrap();

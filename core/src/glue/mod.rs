@@ -48,6 +48,8 @@ impl Engine {
             Route::Revoke(token) => resources::revoke(self, request, token),
             Route::Jwks => resources::jwks(self),
             Route::Introspection => resources::introspection(self, request),
+            Route::Consent => resources::consent(self, request),
+            Route::CustomerSessions => resources::customer_sessions(self, request),
             Route::NotFound => response::not_found(),
         }
     }
@@ -76,6 +78,10 @@ enum Route<'a> {
     Revoke(&'a str),
     Jwks,
     Introspection,
+    /// `POST /customer-impersonation-consents` (issue 12).
+    Consent,
+    /// `GET /customer-impersonation-sessions` (issue 12).
+    CustomerSessions,
     NotFound,
 }
 
@@ -92,20 +98,24 @@ impl<'a> Route<'a> {
             }
             ("GET", "/.well-known/jwks.json") => Route::Jwks,
             ("POST", "/token-introspection") => Route::Introspection,
+            ("POST", "/customer-impersonation-consents") => Route::Consent,
+            ("GET", "/customer-impersonation-sessions") => Route::CustomerSessions,
             _ => Route::NotFound,
         }
     }
 
     /// See [`Engine::glue_request_is_brief`]: revocation commits with a
-    /// sync (D23); login and search are the slow ones by design.
+    /// sync (D23); login and the two paged lists are the slow ones by
+    /// design.
     fn is_brief(self) -> bool {
         match self {
             Route::Impersonation
             | Route::Refresh
             | Route::Jwks
             | Route::Introspection
+            | Route::Consent
             | Route::NotFound => true,
-            Route::Login | Route::Search | Route::Revoke(_) => false,
+            Route::Login | Route::Search | Route::CustomerSessions | Route::Revoke(_) => false,
         }
     }
 }

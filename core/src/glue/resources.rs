@@ -6,7 +6,7 @@ use super::request::{BodyError, GlueRequest, attributes, string_attribute};
 use super::response::{self, GlueResponse};
 use crate::engine::{AgentCaller, Engine, bearer_token};
 use crate::error::Error;
-use crate::search;
+use crate::{consent, search};
 
 const PAGE_OFFSET: &str = "page[offset]";
 const PAGE_LIMIT: &str = "page[limit]";
@@ -60,15 +60,15 @@ pub(super) fn impersonation(engine: &Engine, request: &GlueRequest<'_>) -> GlueR
     };
     let reference = string_attribute(&attributes, "customerReference");
     let reason = attributes.get("reason").and_then(Value::as_str);
-    match engine.impersonate_as(&caller, reference, reason, request.client_ip) {
+    let consent_code = attributes.get("consentCode").and_then(Value::as_str);
+    match engine.impersonate_as(&caller, reference, reason, consent_code, request.client_ip) {
         Ok(t) => response::token(RESOURCE, link(engine, request.path), &t),
         Err(e) => response::error(&e),
     }
 }
 
-/// `GET /agent-customer-search`: Spryker's agent customer search (D14).
-pub(super) fn customer_search(engine: &Engine, request: &GlueRequest<'_>) -> GlueResponse {
-    const RESOURCE: &str = "agent-customer-search";
+/// The paging of a request's query (D14): `Err` is the plain-text 400.
+fn request_paging(request: &GlueRequest<'_>) -> Result<Option<(u64, u64)>, GlueResponse> {
     let pairs = request.query_pairs();
     let param = |name: &str| {
         pairs
@@ -76,23 +76,84 @@ pub(super) fn customer_search(engine: &Engine, request: &GlueRequest<'_>) -> Glu
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let paging = match search::parse_paging(param(PAGE_OFFSET), param(PAGE_LIMIT)) {
+    search::parse_paging(param(PAGE_OFFSET), param(PAGE_LIMIT))
+        .map_err(|_| response::plain_text(400, search::INVALID_PAGING))
+}
+
+/// The request URL as received: base URL + path + raw query (D14).
+fn request_link(engine: &Engine, request: &GlueRequest<'_>) -> String {
+    let base = link(engine, request.path);
+    match request.query {
+        "" => base,
+        q => format!("{base}?{q}"),
+    }
+}
+
+/// The top-level links of a paged list (D14): self, last, first, prev (when
+/// the offset is past the first page), next (when rows follow); only self
+/// when there is nothing.
+fn paging_links(
+    engine: &Engine,
+    request: &GlueRequest<'_>,
+    (offset, limit): (u64, u64),
+    total: u64,
+) -> Map<String, Value> {
+    let base = link(engine, request.path);
+    let mut links = Map::new();
+    links.insert("self".into(), request_link(engine, request).into());
+    if total == 0 {
+        return links;
+    }
+    // Other parameters keep their raw form; paging is appended as Spryker does.
+    let others: String = request
+        .query
+        .split('&')
+        .filter(|segment| !segment.is_empty())
+        .filter(|segment| {
+            let key = form_urlencoded::parse(segment.as_bytes())
+                .next()
+                .map(|(k, _)| k.into_owned());
+            !matches!(key.as_deref(), Some(PAGE_OFFSET | PAGE_LIMIT))
+        })
+        .map(|segment| format!("{segment}&"))
+        .collect();
+    let page_link = |o: u64| format!("{base}?{others}page[offset]={o}&page[limit]={limit}");
+    links.insert(
+        "last".into(),
+        page_link(limit * (total.div_ceil(limit) - 1)).into(),
+    );
+    links.insert("first".into(), page_link(0).into());
+    if offset > 0 {
+        links.insert(
+            "prev".into(),
+            page_link(offset.saturating_sub(limit)).into(),
+        );
+    }
+    if let Some(next) = offset.checked_add(limit).filter(|&n| n < total) {
+        links.insert("next".into(), page_link(next).into());
+    }
+    links
+}
+
+/// `GET /agent-customer-search`: Spryker's agent customer search (D14).
+pub(super) fn customer_search(engine: &Engine, request: &GlueRequest<'_>) -> GlueResponse {
+    const RESOURCE: &str = "agent-customer-search";
+    let paging = match request_paging(request) {
         Ok(paging) => paging,
-        Err(_) => return response::plain_text(400, search::INVALID_PAGING),
+        Err(r) => return r,
     };
+    let pairs = request.query_pairs();
+    let q = pairs
+        .iter()
+        .find(|(k, _)| k == "q")
+        .map_or("", |(_, v)| v.as_str());
     if let Err(r) = authenticate(engine, request) {
         return r;
     }
-    let query = search::page(param("q").unwrap_or_default(), paging);
+    let query = search::page(q, paging);
     let page = match engine.search_customers(&query) {
         Ok(p) => p,
         Err(e) => return response::error(&e),
-    };
-
-    let base = link(engine, request.path);
-    let self_link = match request.query {
-        "" => base.clone(),
-        q => format!("{base}?{q}"),
     };
     let customers: Vec<Value> = page
         .customers
@@ -106,43 +167,11 @@ pub(super) fn customer_search(engine: &Engine, request: &GlueRequest<'_>) -> Glu
             })
         })
         .collect();
-    let mut links = Map::new();
-    links.insert("self".into(), self_link.clone().into());
-    if page.total > 0 {
-        let (limit, total) = (u64::from(query.limit), page.total);
-        // The directory pages with a u32 offset (clamped for huge offsets,
-        // which find nothing anyway); the links keep the requested offset,
-        // rounded down to a page boundary as the search rounds it (D14).
-        let offset = paging.map_or(0, |(o, _)| o - o % limit);
-        // Other parameters keep their raw form; paging is appended as Spryker does.
-        let others: String = request
-            .query
-            .split('&')
-            .filter(|segment| !segment.is_empty())
-            .filter(|segment| {
-                let key = form_urlencoded::parse(segment.as_bytes())
-                    .next()
-                    .map(|(k, _)| k.into_owned());
-                !matches!(key.as_deref(), Some(PAGE_OFFSET | PAGE_LIMIT))
-            })
-            .map(|segment| format!("{segment}&"))
-            .collect();
-        let page_link = |o: u64| format!("{base}?{others}page[offset]={o}&page[limit]={limit}");
-        links.insert(
-            "last".into(),
-            page_link(limit * (total.div_ceil(limit) - 1)).into(),
-        );
-        links.insert("first".into(), page_link(0).into());
-        if offset > 0 {
-            links.insert(
-                "prev".into(),
-                page_link(offset.saturating_sub(limit)).into(),
-            );
-        }
-        if let Some(next) = offset.checked_add(limit).filter(|&n| n < total) {
-            links.insert("next".into(), page_link(next).into());
-        }
-    }
+    // The directory pages with a u32 offset (clamped for huge offsets, which
+    // find nothing anyway); the links keep the requested offset, rounded
+    // down to a page boundary as the search rounds it (D14).
+    let links = paging_links(engine, request, search::window(paging), page.total);
+    let self_link = request_link(engine, request);
     response::ok(&json!({
         "data": [{
             "type": RESOURCE,
@@ -152,6 +181,81 @@ pub(super) fn customer_search(engine: &Engine, request: &GlueRequest<'_>) -> Glu
         }],
         "links": links,
     }))
+}
+
+/// The bearer token of a call that needs one: no `Authorization` is
+/// 403/002, one that is not `Bearer <token>` 401/001 (as revocation, D8).
+fn required_bearer<'r>(request: &GlueRequest<'r>) -> Result<&'r str, GlueResponse> {
+    let authorization = request
+        .header("Authorization")
+        .filter(|h| !h.trim().is_empty())
+        .ok_or_else(|| response::error(&Error::MissingAccessToken))?;
+    bearer_token(authorization).ok_or_else(|| response::error(&Error::InvalidAccessToken))
+}
+
+/// `POST /customer-impersonation-consents`: the customer, with their own
+/// token, creates a one-time code for an agent (D30). The body may be empty
+/// or a JSON:API document of this type.
+pub(super) fn consent(engine: &Engine, request: &GlueRequest<'_>) -> GlueResponse {
+    const RESOURCE: &str = "customer-impersonation-consents";
+    if !request.body.iter().all(u8::is_ascii_whitespace) {
+        if let Err(e) = attributes(request.body, RESOURCE) {
+            return body_error(e);
+        }
+    }
+    let token = match required_bearer(request) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    match engine.create_consent(token, request.client_ip) {
+        Ok(c) => response::created(
+            &json!({"data": {
+                "type": RESOURCE,
+                "id": null,
+                "attributes": {"consentCode": c.code, "expiresIn": c.expires_in},
+                "links": {"self": link(engine, request.path)},
+            }}),
+            "no-store",
+        ),
+        Err(e) => response::error(&e),
+    }
+}
+
+/// `GET /customer-impersonation-sessions`: the impersonation sessions on
+/// the calling customer's account, newest first, paged as D14.
+pub(super) fn customer_sessions(engine: &Engine, request: &GlueRequest<'_>) -> GlueResponse {
+    const RESOURCE: &str = "customer-impersonation-sessions";
+    let paging = match request_paging(request) {
+        Ok(paging) => paging,
+        Err(r) => return r,
+    };
+    let token = match required_bearer(request) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let page = match engine.customer_sessions(token, paging) {
+        Ok(p) => p,
+        Err(e) => return response::error(&e),
+    };
+    let data: Vec<Value> = page
+        .sessions
+        .iter()
+        .map(|s| {
+            json!({
+                "type": RESOURCE,
+                "id": s.id,
+                "attributes": {
+                    "agent": s.agent,
+                    "reason": s.reason,
+                    "startedAt": consent::iso8601(s.started_at),
+                    "endedAt": s.ended_at.map(consent::iso8601),
+                    "status": s.status,
+                },
+            })
+        })
+        .collect();
+    let links = paging_links(engine, request, (page.offset, page.limit), page.total);
+    response::ok(&json!({"data": data, "links": links}))
 }
 
 /// `POST /refresh-tokens`: refresh.

@@ -62,6 +62,11 @@ pub(super) fn token(resource: &str, self_link: String, t: &TokenResponse) -> Glu
     GlueResponse::json_api(201, &doc).with_header("Cache-Control", "no-store")
 }
 
+/// 201 with a JSON:API document and this `Cache-Control`.
+pub(super) fn created(doc: &Value, cache: &'static str) -> GlueResponse {
+    GlueResponse::json_api(201, doc).with_header("Cache-Control", cache)
+}
+
 /// 200 with a JSON:API document.
 pub(super) fn ok(doc: &Value) -> GlueResponse {
     GlueResponse::json_api(200, doc)
@@ -114,7 +119,7 @@ pub(super) fn error(e: &Error) -> GlueResponse {
     let status = e.http_status();
     // The key order follows the Spryker class that raises each error.
     let ordered: [(&str, Value); 3] = match code {
-        "4103" | "4401" | "005" => [
+        "4103" | "4105" | "4401" | "005" => [
             ("status", status.into()),
             ("code", code.into()),
             ("detail", e.to_string().into()),

@@ -29,10 +29,11 @@ impl Grant for CustomerImpersonationGrant {
     }
 
     fn handle(&self, engine: &Engine, request: &GrantRequest<'_>) -> Result<TokenResponse> {
-        engine.impersonate(
+        engine.impersonate_with_consent(
             request.agent_token.unwrap_or_default(),
             request.customer_reference.unwrap_or_default(),
             request.reason,
+            request.consent_code,
             request.client_ip,
         )
     }
@@ -42,11 +43,27 @@ impl Engine {
     /// Impersonates a customer with an agent access token. The token must
     /// verify (else 001), be an agent token (else 4103) and pass the strict
     /// check (else 001); the customer must exist and be active (else 4104).
+    /// A shop whose policy requires the customer's consent uses
+    /// [`Engine::impersonate_with_consent`].
     pub fn impersonate(
         &self,
         agent_token: &str,
         customer_reference: &str,
         reason: Option<&str>,
+        client_ip: &str,
+    ) -> Result<TokenResponse> {
+        self.impersonate_with_consent(agent_token, customer_reference, reason, None, client_ip)
+    }
+
+    /// [`Engine::impersonate`] with the consent code the customer created
+    /// ([`Engine::create_consent`]), which `impersonation.require_customer_consent`
+    /// demands; it is spent by a successful impersonation.
+    pub fn impersonate_with_consent(
+        &self,
+        agent_token: &str,
+        customer_reference: &str,
+        reason: Option<&str>,
+        consent_code: Option<&str>,
         client_ip: &str,
     ) -> Result<TokenResponse> {
         let claims = self.verify(agent_token)?;
@@ -61,17 +78,21 @@ impl Engine {
             ));
         }
         let caller = self.agent_caller(claims, Error::InvalidAccessToken, client_ip)?;
-        self.impersonate_as(&caller, customer_reference, reason, client_ip)
+        self.impersonate_as(&caller, customer_reference, reason, consent_code, client_ip)
     }
 
     /// Impersonates a customer for an agent already authenticated by
     /// [`Engine::authenticate_agent`]. The token expires no later than the
-    /// agent's own token, and carries `act` naming the agent (D4).
+    /// agent's own token, and carries `act` naming the agent (D4). The
+    /// policy's rules run in this order: reason, customer (exists, active,
+    /// may be impersonated), consent code, then the caps as the session is
+    /// stored; a consent code is spent even when a cap refuses after it.
     pub fn impersonate_as(
         &self,
         caller: &AgentCaller,
         customer_reference: &str,
         reason: Option<&str>,
+        consent_code: Option<&str>,
         client_ip: &str,
     ) -> Result<TokenResponse> {
         if reason.is_some_and(|r| r.len() > MAX_REASON_LEN) {
@@ -114,9 +135,21 @@ impl Engine {
                 ));
             }
         };
+        if let Err(refusal) =
+            self.check_consent(caller, &customer.customer_reference, consent_code)?
+        {
+            return Err(self.impersonation_denied(
+                Some(caller),
+                customer_reference,
+                reason,
+                client_ip,
+                refusal.rule.error(),
+                Some(refusal.policy),
+            ));
+        }
         let now = self.now();
         let sub = Subject::customer(&customer).to_php_json();
-        let minted = self.mint(MintParams {
+        let mut minted = self.mint(MintParams {
             now,
             kind: SessionKind::Impersonation,
             sub: &sub,
@@ -129,6 +162,8 @@ impl Engine {
             origin_family_id: Some(caller.session.family_id),
             cap_at: Some(caller.claims.exp),
         })?;
+        // Kept on the session's first row for the customer's session list.
+        minted.row.reason = reason.filter(|r| !r.trim().is_empty()).map(str::to_owned);
         let mut event = AuditEvent::new(AuditKind::ImpersonationStarted, now);
         event.agent_id = Some(caller.agent.id);
         event.agent_username = Some(caller.agent.username.clone());

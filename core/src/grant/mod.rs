@@ -28,6 +28,9 @@ pub struct GrantRequest<'a> {
     pub customer_reference: Option<&'a str>,
     /// Why the agent impersonates, for the audit log (`customer_impersonation`).
     pub reason: Option<&'a str>,
+    /// The code the customer created to consent (`customer_impersonation`,
+    /// when the policy requires consent).
+    pub consent_code: Option<&'a str>,
     /// The refresh token to exchange (`refresh_token`).
     pub refresh_token: Option<&'a str>,
     /// The client's IP address: lockout key and audit.

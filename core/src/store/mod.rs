@@ -66,7 +66,15 @@ pub trait CatalogStore {
 /// brings its own storage implements it and passes it to
 /// [`crate::EngineBuilder::store`].
 pub trait Store:
-    TokenStore + AuditStore + LockoutStore + AgentStore + CustomerStore + CatalogStore + Send + Sync
+    TokenStore
+    + AuditStore
+    + LockoutStore
+    + ConsentStore
+    + AgentStore
+    + CustomerStore
+    + CatalogStore
+    + Send
+    + Sync
 {
     /// The backend and where it is, for logs and `init`: never a password.
     fn describe(&self) -> String;
@@ -253,6 +261,9 @@ pub struct RefreshTokenRow {
     pub used_at: Option<i64>,
     /// When its family was revoked.
     pub revoked_at: Option<i64>,
+    /// Why the agent started the session: kept on a family's first row
+    /// only, for the customer's session list (issue 12).
+    pub reason: Option<String>,
 }
 
 impl std::fmt::Debug for RefreshTokenRow {
@@ -389,6 +400,86 @@ pub trait TokenStore: Send + Sync {
     }
     /// Deletes rows that expired before `before`; returns how many.
     fn purge_expired(&self, before: i64) -> Result<usize>;
+    /// One page of the impersonation sessions (families of kind
+    /// [`SessionKind::Impersonation`]) on a customer's account, newest
+    /// first (by start, then family id), and how many there are in all.
+    fn customer_sessions(
+        &self,
+        customer_reference: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<SessionSummary>, u64)>;
+}
+
+/// One impersonation session as its customer may see it: what the family's
+/// rows hold together. Whether it is active, ended or revoked is decided in
+/// core from these figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSummary {
+    /// The family id (the first row's id).
+    pub family_id: i64,
+    /// The acting agent.
+    pub agent_id: i64,
+    /// The acting agent's username when the session started.
+    pub agent_username: String,
+    /// The reason given at the start, if any.
+    pub reason: Option<String>,
+    /// When the first row was issued.
+    pub started_at: i64,
+    /// When the family was revoked, if it was.
+    pub revoked_at: Option<i64>,
+    /// The latest expiry of any of its refresh tokens.
+    pub expires_at: i64,
+}
+
+/// A customer's consent to be impersonated (issue 12, D30): a one-time code
+/// the customer created, stored only as a keyed hash bound to the customer.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConsentRow {
+    /// HMAC-SHA256 of the customer reference and the code, under a key only
+    /// the engine holds: the row key.
+    pub code_hash: [u8; 32],
+    /// The customer who consented.
+    pub customer_reference: String,
+    /// Created, Unix seconds.
+    pub created_at: i64,
+    /// Unusable from this time on.
+    pub expires_at: i64,
+    /// When an impersonation spent it.
+    pub used_at: Option<i64>,
+}
+
+impl std::fmt::Debug for ConsentRow {
+    // The hash stays out of debug output.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsentRow")
+            .field("customer_reference", &self.customer_reference)
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .field("used_at", &self.used_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Consent codes, shared by every process on the database.
+pub trait ConsentStore: Send + Sync {
+    /// Stores a new code and deletes the customer's earlier codes in the
+    /// same transaction, so a customer has at most one code at a time;
+    /// false (and nothing changed) when a row with this hash exists.
+    fn replace_consent(&self, row: &ConsentRow) -> Result<bool>;
+    /// Spends the code: sets `used_at` only where it belongs to this
+    /// customer, is unspent and expires after `now` (a conditional update);
+    /// true when this call spent it.
+    fn spend_consent(
+        &self,
+        code_hash: &[u8; 32],
+        customer_reference: &str,
+        now: i64,
+    ) -> Result<bool>;
+    /// The row with this hash, spent or not.
+    fn find_consent(&self, code_hash: &[u8; 32]) -> Result<Option<ConsentRow>>;
+    /// Deletes codes that expired before `before`; returns how many.
+    fn purge_consents(&self, before: i64) -> Result<usize>;
 }
 
 /// The audit log.

@@ -13,7 +13,8 @@ use agent_oauth_core::audit::{AuditEvent, AuditKind, AuditQuery};
 use agent_oauth_core::directory::{AgentStatus, Customer, CustomerSearch};
 use agent_oauth_core::lockout::LockoutState;
 use agent_oauth_core::store::{
-    Client, Durability, RefreshTokenRow, RevokeScope, SessionInsert, SessionKind, Store,
+    Client, ConsentRow, Durability, RefreshTokenRow, RevokeScope, SessionInsert, SessionKind,
+    SessionSummary, Store,
 };
 use agent_oauth_core::{Error, Result};
 
@@ -72,6 +73,9 @@ macro_rules! contract_suite {
             rotation_racing_its_family_revocation_never_survives,
             customer_impersonation_allowed_round_trips,
             rotation_racing_a_customer_revocation_never_survives,
+            customer_sessions_are_families_newest_first_and_paged,
+            consent_codes_replace_spend_once_and_purge,
+            concurrent_spends_of_one_consent_succeed_once,
         );
     };
     (@tests $factory:expr; $($name:ident),* $(,)?) => {
@@ -110,6 +114,7 @@ pub fn row(id: i64, family: i64, kind: SessionKind) -> RefreshTokenRow {
         expires_at: NOW + 3600,
         used_at: None,
         revoked_at: None,
+        reason: None,
     }
 }
 
@@ -150,6 +155,7 @@ pub fn token_row_round_trips_by_id_and_jti(store: &dyn Store) {
     r.cap_at = Some(NOW + 100);
     r.token_hash = [0xff; 32];
     r.jti = [0xab; 40];
+    r.reason = Some("SUP-4711: \"Lieferung\" fehlt \u{1F4E6}".into());
     insert(store, &[&r]);
     assert_eq!(store.find(r.id).unwrap(), Some(r.clone()));
     assert_eq!(store.find_by_jti(&r.jti).unwrap(), Some(r.clone()));
@@ -1081,4 +1087,188 @@ pub fn rotation_racing_a_customer_revocation_never_survives(store: &dyn Store) {
             },
         }
     });
+}
+
+/// An impersonation row of `customer` by `agent`, started at `at`.
+fn impersonation_row(id: i64, family: i64, agent: i64, customer: &str, at: i64) -> RefreshTokenRow {
+    let mut r = row(id, family, SessionKind::Impersonation);
+    r.agent_id = agent;
+    r.agent_username = format!("agent{agent}@spryker.com");
+    r.customer_reference = Some(customer.into());
+    r.issued_at = at;
+    r.expires_at = at + 600;
+    r
+}
+
+pub fn customer_sessions_are_families_newest_first_and_paged(store: &dyn Store) {
+    // DE--5: family 10 (started NOW, rotated once, reason on its first row),
+    // family 20 (NOW + 5, revoked), family 30 (NOW + 9, another agent).
+    let mut first = impersonation_row(10, 10, 1, "DE--5", NOW);
+    first.reason = Some("SUP-1".into());
+    let mut rotated = impersonation_row(11, 10, 1, "DE--5", NOW + 100);
+    rotated.parent_id = Some(10);
+    let revoked = impersonation_row(20, 20, 1, "DE--5", NOW + 5);
+    let other_agent = impersonation_row(30, 30, 2, "DE--5", NOW + 9);
+    // Not DE--5's: another customer, and an agent's own session.
+    let foreign = impersonation_row(40, 40, 1, "DE--6", NOW + 20);
+    let agent_session = row(50, 50, SessionKind::Agent);
+    insert(
+        store,
+        &[
+            &first,
+            &rotated,
+            &revoked,
+            &other_agent,
+            &foreign,
+            &agent_session,
+        ],
+    );
+    assert_eq!(
+        revoke(
+            store,
+            RevokeScope::Family {
+                agent_id: 1,
+                family_id: 20
+            }
+        ),
+        1
+    );
+
+    let (all, total) = store.customer_sessions("DE--5", 0, 10).unwrap();
+    assert_eq!(total, 3);
+    assert_eq!(
+        all,
+        vec![
+            SessionSummary {
+                family_id: 30,
+                agent_id: 2,
+                agent_username: "agent2@spryker.com".into(),
+                reason: None,
+                started_at: NOW + 9,
+                revoked_at: None,
+                expires_at: NOW + 609,
+            },
+            SessionSummary {
+                family_id: 20,
+                agent_id: 1,
+                agent_username: "agent1@spryker.com".into(),
+                reason: None,
+                started_at: NOW + 5,
+                revoked_at: Some(NOW + 5),
+                expires_at: NOW + 605,
+            },
+            SessionSummary {
+                family_id: 10,
+                agent_id: 1,
+                agent_username: "agent1@spryker.com".into(),
+                reason: Some("SUP-1".into()),
+                started_at: NOW,
+                revoked_at: None,
+                expires_at: NOW + 700,
+            },
+        ]
+    );
+    let (page, total) = store.customer_sessions("DE--5", 1, 1).unwrap();
+    assert_eq!((page.len(), page[0].family_id, total), (1, 20, 3));
+    let (page, total) = store.customer_sessions("DE--5", 3, 1).unwrap();
+    assert_eq!((page, total), (vec![], 3));
+    assert_eq!(
+        store.customer_sessions("DE--7", 0, 10).unwrap(),
+        (vec![], 0)
+    );
+    assert_eq!(
+        store.customer_sessions("DE\0--5", 0, 10).unwrap(),
+        (vec![], 0)
+    );
+}
+
+fn consent(hash: u8, customer: &str, expires_at: i64) -> ConsentRow {
+    ConsentRow {
+        code_hash: [hash; 32],
+        customer_reference: customer.into(),
+        created_at: NOW,
+        expires_at,
+        used_at: None,
+    }
+}
+
+pub fn consent_codes_replace_spend_once_and_purge(store: &dyn Store) {
+    assert!(
+        store
+            .replace_consent(&consent(1, "DE--5", NOW + 600))
+            .unwrap()
+    );
+    assert!(
+        store
+            .replace_consent(&consent(2, "DE--6", NOW + 600))
+            .unwrap()
+    );
+    // A taken hash is not stored again.
+    assert!(
+        !store
+            .replace_consent(&consent(2, "DE--6", NOW + 900))
+            .unwrap()
+    );
+    // A customer's new code replaces the earlier one; others' codes stay.
+    assert!(
+        store
+            .replace_consent(&consent(3, "DE--5", NOW + 600))
+            .unwrap()
+    );
+    assert_eq!(store.find_consent(&[1; 32]).unwrap(), None);
+    assert_eq!(
+        store.find_consent(&[2; 32]).unwrap(),
+        Some(consent(2, "DE--6", NOW + 600))
+    );
+
+    // Only the owner, only before expiry, only once.
+    assert!(!store.spend_consent(&[3; 32], "DE--6", NOW).unwrap());
+    assert!(!store.spend_consent(&[3; 32], "DE--5", NOW + 600).unwrap());
+    assert!(!store.spend_consent(&[9; 32], "DE--5", NOW).unwrap());
+    assert!(store.spend_consent(&[3; 32], "DE--5", NOW + 599).unwrap());
+    assert!(!store.spend_consent(&[3; 32], "DE--5", NOW + 599).unwrap());
+    let mut spent = consent(3, "DE--5", NOW + 600);
+    spent.used_at = Some(NOW + 599);
+    assert_eq!(store.find_consent(&[3; 32]).unwrap(), Some(spent));
+
+    assert!(
+        store
+            .replace_consent(&consent(4, "DE--7", NOW + 10))
+            .unwrap()
+    );
+    assert_eq!(store.purge_consents(NOW + 11).unwrap(), 1);
+    assert_eq!(store.find_consent(&[4; 32]).unwrap(), None);
+    assert!(store.find_consent(&[2; 32]).unwrap().is_some());
+}
+
+pub fn concurrent_spends_of_one_consent_succeed_once(store: &dyn Store) {
+    const THREADS: usize = 8;
+    for round in 0..5u8 {
+        let customer = format!("DE--{round}");
+        assert!(
+            store
+                .replace_consent(&consent(100 + round, &customer, NOW + 600))
+                .unwrap()
+        );
+        let barrier = Barrier::new(THREADS);
+        let won = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..THREADS)
+                .map(|_| {
+                    let (barrier, customer) = (&barrier, &customer);
+                    s.spawn(move || {
+                        barrier.wait();
+                        store
+                            .spend_consent(&[100 + round; 32], customer, NOW)
+                            .unwrap()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .filter(|w| *w)
+                .count()
+        });
+        assert_eq!(won, 1, "round {round}");
+    }
 }

@@ -52,6 +52,7 @@ struct Tables {
     refresh_token: String,
     audit_event: String,
     lockout: String,
+    consent: String,
 }
 
 impl Tables {
@@ -66,6 +67,7 @@ impl Tables {
             refresh_token: name("refresh_token"),
             audit_event: name("audit_event"),
             lockout: name("lockout"),
+            consent: name("consent"),
         }
     }
 }

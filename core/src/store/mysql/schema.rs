@@ -105,6 +105,19 @@ const MIGRATIONS: &[&[&str]] = &[
         "ALTER TABLE {p}audit_event ADD COLUMN policy TEXT NULL",
         "ALTER TABLE {p}customer ADD COLUMN impersonation_allowed BOOLEAN NOT NULL DEFAULT TRUE",
     ],
+    // v3: the reason on a session's first row and the customers' consent
+    // codes (issue 12).
+    &[
+        "ALTER TABLE {p}refresh_token ADD COLUMN reason TEXT NULL",
+        "CREATE TABLE IF NOT EXISTS {p}consent (
+            code_hash BINARY(32) NOT NULL PRIMARY KEY,
+            customer_reference VARBINARY(1024) NOT NULL,
+            created_at BIGINT NOT NULL,
+            expires_at BIGINT NOT NULL,
+            used_at BIGINT NULL,
+            KEY by_customer (customer_reference)
+        ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin",
+    ],
 ];
 
 /// The schema version this build writes.

@@ -9,18 +9,18 @@ use crate::audit::{AuditEvent, AuditKind, AuditQuery};
 use crate::error::{Error, Result};
 use crate::lockout::LockoutState;
 use crate::store::{
-    AuditStore, Durability, LockoutFn, LockoutStore, RefreshTokenRow, RevokeScope, SessionKind,
-    TokenStore, TokenWriter, WriteFn,
+    AuditStore, ConsentRow, ConsentStore, Durability, LockoutFn, LockoutStore, RefreshTokenRow,
+    RevokeScope, SessionKind, SessionSummary, TokenStore, TokenWriter, WriteFn,
 };
 
 const ROW_COLUMNS: &str = "id, token_hash, family_id, parent_id, origin_family_id, kind, agent_id, \
      agent_username, customer_reference, scopes, client_id, jti, cap_at, \
-     issued_at, expires_at, used_at, revoked_at";
+     issued_at, expires_at, used_at, revoked_at, reason";
 
 /// [`ROW_COLUMNS`] of the table aliased `t`, for the joined strict-check read.
 const T_ROW_COLUMNS: &str = "t.id, t.token_hash, t.family_id, t.parent_id, t.origin_family_id, \
      t.kind, t.agent_id, t.agent_username, t.customer_reference, t.scopes, t.client_id, t.jti, \
-     t.cap_at, t.issued_at, t.expires_at, t.used_at, t.revoked_at";
+     t.cap_at, t.issued_at, t.expires_at, t.used_at, t.revoked_at, t.reason";
 
 fn jti_key(jti: &[u8; 40]) -> i64 {
     i64::from_be_bytes(jti[..8].try_into().expect("8 bytes"))
@@ -59,6 +59,7 @@ fn read_row(mut r: Row) -> std::result::Result<RefreshTokenRow, Fail> {
         expires_at: col(&mut r, 14)?,
         used_at: col(&mut r, 15)?,
         revoked_at: col(&mut r, 16)?,
+        reason: col(&mut r, 17)?,
     })
 }
 
@@ -184,8 +185,8 @@ impl TokenWriter for Writer<'_, '_> {
         let sql = format!(
             "INSERT INTO {} (id, token_hash, family_id, parent_id, origin_family_id, kind, agent_id,
                 agent_username, customer_reference, scopes, client_id, jti_key, jti, cap_at, issued_at,
-                expires_at, used_at, revoked_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                expires_at, used_at, revoked_at, reason)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON DUPLICATE KEY UPDATE id = id",
             self.t.refresh_token
         );
@@ -208,6 +209,7 @@ impl TokenWriter for Writer<'_, '_> {
             r.expires_at.into(),
             r.used_at.into(),
             r.revoked_at.into(),
+            r.reason.as_deref().into(),
         ];
         let done = self
             .tx
@@ -330,6 +332,142 @@ impl TokenStore for MysqlStore {
                         SELECT family_id FROM {table} GROUP BY family_id HAVING MAX(expires_at) < ?
                      ) AS expired ON t.family_id = expired.family_id"
                 ),
+                (before,),
+            )?;
+            Ok(tx.affected_rows() as usize)
+        })
+    }
+
+    fn customer_sessions(
+        &self,
+        customer_reference: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<SessionSummary>, u64)> {
+        if customer_reference.len() > MAX_KEY_BYTES {
+            return Ok((Vec::new(), 0));
+        }
+        let table = &self.t.refresh_token;
+        let kind = SessionKind::Impersonation.code();
+        self.db.read(|conn| {
+            let total: Option<u64> = conn.exec_first(
+                format!(
+                    "SELECT count(DISTINCT family_id) FROM {table}
+                     WHERE customer_reference = ? AND kind = ?"
+                ),
+                (customer_reference.as_bytes(), kind),
+            )?;
+            // The reason sits on a family's first row only, so `max` picks it.
+            let rows: Vec<Row> = conn.exec(
+                format!(
+                    "SELECT family_id, max(agent_id), max(agent_username), max(reason),
+                        min(issued_at), max(revoked_at), max(expires_at)
+                     FROM {table} WHERE customer_reference = ? AND kind = ?
+                     GROUP BY family_id ORDER BY min(issued_at) DESC, family_id DESC
+                     LIMIT ? OFFSET ?"
+                ),
+                (customer_reference.as_bytes(), kind, limit, offset),
+            )?;
+            let page = rows
+                .into_iter()
+                .map(|mut r| {
+                    Ok(SessionSummary {
+                        family_id: col(&mut r, 0)?,
+                        agent_id: col(&mut r, 1)?,
+                        agent_username: col(&mut r, 2)?,
+                        reason: col(&mut r, 3)?,
+                        started_at: col(&mut r, 4)?,
+                        revoked_at: col(&mut r, 5)?,
+                        expires_at: col(&mut r, 6)?,
+                    })
+                })
+                .collect::<std::result::Result<_, Fail>>()?;
+            Ok((page, total.unwrap_or(0)))
+        })
+    }
+}
+
+impl ConsentStore for MysqlStore {
+    fn replace_consent(&self, row: &ConsentRow) -> Result<bool> {
+        if row.customer_reference.len() > MAX_KEY_BYTES {
+            return Err(Error::InvalidRequest(
+                "customer reference => This value is too long.".into(),
+            ));
+        }
+        let table = &self.t.consent;
+        self.db.transaction(true, |tx| {
+            tx.exec_drop(
+                format!("DELETE FROM {table} WHERE customer_reference = ? AND code_hash <> ?"),
+                (row.customer_reference.as_bytes(), &row.code_hash[..]),
+            )?;
+            // The hash is the only unique key: the no-op update fires
+            // exactly on a taken hash (0 rows affected).
+            tx.exec_drop(
+                format!(
+                    "INSERT INTO {table} (code_hash, customer_reference, created_at, expires_at, used_at)
+                     VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE code_hash = code_hash"
+                ),
+                (
+                    &row.code_hash[..],
+                    row.customer_reference.as_bytes(),
+                    row.created_at,
+                    row.expires_at,
+                    row.used_at,
+                ),
+            )?;
+            Ok(tx.affected_rows() == 1)
+        })
+    }
+
+    fn spend_consent(
+        &self,
+        code_hash: &[u8; 32],
+        customer_reference: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let table = &self.t.consent;
+        self.db.transaction(false, |tx| {
+            tx.exec_drop(
+                format!(
+                    "UPDATE {table} SET used_at = ? WHERE code_hash = ? AND customer_reference = ?
+                     AND used_at IS NULL AND expires_at > ?"
+                ),
+                (now, &code_hash[..], customer_reference.as_bytes(), now),
+            )?;
+            Ok(tx.affected_rows() == 1)
+        })
+    }
+
+    fn find_consent(&self, code_hash: &[u8; 32]) -> Result<Option<ConsentRow>> {
+        let table = &self.t.consent;
+        self.db.read(|conn| {
+            let row: Option<Row> = conn.exec_first(
+                format!(
+                    "SELECT code_hash, customer_reference, created_at, expires_at, used_at
+                     FROM {table} WHERE code_hash = ?"
+                ),
+                (&code_hash[..],),
+            )?;
+            row.map(|mut r| {
+                let reference: Vec<u8> = col(&mut r, 1)?;
+                Ok(ConsentRow {
+                    code_hash: fixed(&mut r, 0)?,
+                    customer_reference: String::from_utf8(reference)
+                        .map_err(|_| bad_column("customer_reference"))?,
+                    created_at: col(&mut r, 2)?,
+                    expires_at: col(&mut r, 3)?,
+                    used_at: col(&mut r, 4)?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    fn purge_consents(&self, before: i64) -> Result<usize> {
+        let table = &self.t.consent;
+        self.db.transaction(true, |tx| {
+            tx.exec_drop(
+                format!("DELETE FROM {table} WHERE expires_at < ?"),
                 (before,),
             )?;
             Ok(tx.affected_rows() as usize)
@@ -508,13 +646,13 @@ impl MysqlStore {
             let Some(mut r) = row else {
                 return Ok(None);
             };
-            let agent = match col::<Option<i64>>(&mut r, 17)? {
+            let agent = match col::<Option<i64>>(&mut r, 18)? {
                 Some(id) => {
-                    let status: String = col(&mut r, 20)?;
+                    let status: String = col(&mut r, 21)?;
                     Some(crate::directory::Agent {
                         id,
-                        username: col(&mut r, 18)?,
-                        password_hash: col(&mut r, 19)?,
+                        username: col(&mut r, 19)?,
+                        password_hash: col(&mut r, 20)?,
                         status: crate::directory::AgentStatus::from_stored(&status),
                     })
                 }

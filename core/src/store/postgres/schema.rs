@@ -107,6 +107,17 @@ const MIGRATIONS: &[&str] = &[
     // v2: the impersonation policy's rule and figures (issue 12).
     r#"ALTER TABLE "{p}audit_event" ADD COLUMN policy TEXT;
     ALTER TABLE "{p}customer" ADD COLUMN impersonation_allowed BOOLEAN NOT NULL DEFAULT TRUE;"#,
+    // v3: the reason on a session's first row and the customers' consent
+    // codes (issue 12).
+    r#"ALTER TABLE "{p}refresh_token" ADD COLUMN reason TEXT;
+    CREATE TABLE "{p}consent" (
+        code_hash BYTEA PRIMARY KEY,
+        customer_reference TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        used_at BIGINT
+    );
+    CREATE INDEX "{p}consent_by_customer" ON "{p}consent" (customer_reference);"#,
 ];
 
 /// The schema version this build writes.

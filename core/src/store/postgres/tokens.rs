@@ -8,66 +8,66 @@ use crate::audit::{AuditEvent, AuditKind, AuditQuery};
 use crate::error::{Error, Result};
 use crate::lockout::LockoutState;
 use crate::store::{
-    AuditStore, Durability, LockoutFn, LockoutStore, RefreshTokenRow, RevokeScope, SessionInsert,
-    SessionKind, TokenStore, TokenWriter, WriteFn,
+    AuditStore, ConsentRow, ConsentStore, Durability, LockoutFn, LockoutStore, RefreshTokenRow,
+    RevokeScope, SessionInsert, SessionKind, SessionSummary, TokenStore, TokenWriter, WriteFn,
 };
 
 const FIND: &str = r#"SELECT id, token_hash, family_id, parent_id, origin_family_id, kind, agent_id,
         agent_username, customer_reference, scopes, client_id, jti, cap_at,
-        issued_at, expires_at, used_at, revoked_at
+        issued_at, expires_at, used_at, revoked_at, reason
     FROM "{p}refresh_token" WHERE id = $1"#;
 
 // The same columns, and the row locked until the transaction ends.
 const FIND_FOR_UPDATE: &str = r#"SELECT id, token_hash, family_id, parent_id, origin_family_id, kind, agent_id,
         agent_username, customer_reference, scopes, client_id, jti, cap_at,
-        issued_at, expires_at, used_at, revoked_at
+        issued_at, expires_at, used_at, revoked_at, reason
     FROM "{p}refresh_token" WHERE id = $1 FOR UPDATE"#;
 
 const FIND_BY_JTI: &str = r#"SELECT id, token_hash, family_id, parent_id, origin_family_id, kind, agent_id,
         agent_username, customer_reference, scopes, client_id, jti, cap_at,
-        issued_at, expires_at, used_at, revoked_at
+        issued_at, expires_at, used_at, revoked_at, reason
     FROM "{p}refresh_token" WHERE jti_key = $1 AND jti = $2"#;
 
 const INSERT: &str = r#"INSERT INTO "{p}refresh_token" (id, token_hash, family_id, parent_id,
         origin_family_id, kind, agent_id, agent_username, customer_reference, scopes, client_id,
-        jti_key, jti, cap_at, issued_at, expires_at, used_at, revoked_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+        jti_key, jti, cap_at, issued_at, expires_at, used_at, revoked_at, reason)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
     ON CONFLICT (id) DO NOTHING"#;
 
 // A session and the agent stored under its username, in one round trip
 // (the strict check, D3).
 const FIND_BY_JTI_WITH_AGENT: &str = r#"SELECT t.id, t.token_hash, t.family_id, t.parent_id,
         t.origin_family_id, t.kind, t.agent_id, t.agent_username, t.customer_reference, t.scopes,
-        t.client_id, t.jti, t.cap_at, t.issued_at, t.expires_at, t.used_at, t.revoked_at,
+        t.client_id, t.jti, t.cap_at, t.issued_at, t.expires_at, t.used_at, t.revoked_at, t.reason,
         a.id, a.username, a.password_hash, a.status
     FROM "{p}refresh_token" AS t LEFT JOIN "{p}agent" AS a ON a.username = t.agent_username
     WHERE t.jti_key = $1 AND t.jti = $2"#;
 
 // A new session in one statement, one round trip and its own transaction:
-// the origin row (if any, $19) read and locked, the row inserted only while
-// the origin is unrevoked, the audit event ($20-$28) only with the row, and
+// the origin row (if any, $20) read and locked, the row inserted only while
+// the origin is unrevoked, the audit event ($21-$30) only with the row, and
 // the commit without waiting for the disk (D26). Counts: origins live,
 // rows inserted.
 const INSERT_SESSION: &str = r#"WITH durability AS (
         SELECT set_config('synchronous_commit', 'off', true) AS value),
     origin AS (
         SELECT id FROM "{p}refresh_token"
-        WHERE id = $19::BIGINT AND revoked_at IS NULL FOR UPDATE),
+        WHERE id = $20::BIGINT AND revoked_at IS NULL FOR UPDATE),
     inserted AS (
         INSERT INTO "{p}refresh_token" (id, token_hash, family_id, parent_id, origin_family_id,
             kind, agent_id, agent_username, customer_reference, scopes, client_id, jti_key, jti,
-            cap_at, issued_at, expires_at, used_at, revoked_at)
+            cap_at, issued_at, expires_at, used_at, revoked_at, reason)
         SELECT $1::BIGINT, $2::BYTEA, $3::BIGINT, $4::BIGINT, $5::BIGINT, $6::SMALLINT,
             $7::BIGINT, $8::TEXT, $9::TEXT, $10::TEXT, $11::TEXT, $12::BIGINT, $13::BYTEA,
-            $14::BIGINT, $15::BIGINT, $16::BIGINT, $17::BIGINT, $18::BIGINT
-        WHERE $19::BIGINT IS NULL OR EXISTS (SELECT 1 FROM origin)
+            $14::BIGINT, $15::BIGINT, $16::BIGINT, $17::BIGINT, $18::BIGINT, $19::TEXT
+        WHERE $20::BIGINT IS NULL OR EXISTS (SELECT 1 FROM origin)
         ON CONFLICT (id) DO NOTHING
         RETURNING id),
     audited AS (
         INSERT INTO "{p}audit_event" (at, kind, agent_id, agent_username, customer_reference,
             client_ip, jti, reason, code, policy)
-        SELECT $20::BIGINT, $21::TEXT, $22::BIGINT, $23::TEXT, $24::TEXT, $25::TEXT, $26::TEXT,
-            $27::TEXT, $28::TEXT, $29::TEXT
+        SELECT $21::BIGINT, $22::TEXT, $23::BIGINT, $24::TEXT, $25::TEXT, $26::TEXT, $27::TEXT,
+            $28::TEXT, $29::TEXT, $30::TEXT
         FROM inserted)
     SELECT (SELECT count(*) FROM origin), (SELECT count(*) FROM inserted),
         (SELECT value FROM durability)"#;
@@ -137,6 +137,28 @@ const QUERY_AUDIT: &str = r#"SELECT id, at, kind, agent_id, agent_username, cust
       AND ($3::BIGINT IS NULL OR at >= $3) AND ($4::BIGINT IS NULL OR at < $4)
     ORDER BY id LIMIT $5"#;
 
+// A customer's impersonation sessions, one per family, newest first: the
+// reason sits on the first row only, so `max` picks it.
+const COUNT_SESSIONS: &str = r#"SELECT count(DISTINCT family_id) FROM "{p}refresh_token"
+    WHERE customer_reference = $1 AND kind = $2"#;
+const SESSIONS: &str = r#"SELECT family_id, max(agent_id), max(agent_username), max(reason),
+        min(issued_at), max(revoked_at), max(expires_at)
+    FROM "{p}refresh_token" WHERE customer_reference = $1 AND kind = $2
+    GROUP BY family_id ORDER BY min(issued_at) DESC, family_id DESC LIMIT $3 OFFSET $4"#;
+
+// A new consent code replaces the customer's earlier ones, in one statement.
+const REPLACE_CONSENT: &str = r#"WITH dropped AS (
+        DELETE FROM "{p}consent" WHERE customer_reference = $2 AND code_hash <> $1),
+    inserted AS (
+        INSERT INTO "{p}consent" (code_hash, customer_reference, created_at, expires_at, used_at)
+        VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code_hash) DO NOTHING RETURNING 1)
+    SELECT count(*) FROM inserted"#;
+const SPEND_CONSENT: &str = r#"UPDATE "{p}consent" SET used_at = $3
+    WHERE code_hash = $1 AND customer_reference = $2 AND used_at IS NULL AND expires_at > $3"#;
+const FIND_CONSENT: &str = r#"SELECT code_hash, customer_reference, created_at, expires_at, used_at
+    FROM "{p}consent" WHERE code_hash = $1"#;
+const PURGE_CONSENTS: &str = r#"DELETE FROM "{p}consent" WHERE expires_at < $1"#;
+
 const PURGE_AUDIT: &str = r#"DELETE FROM "{p}audit_event" WHERE at < $1"#;
 
 const GET_LOCKOUT: &str =
@@ -186,6 +208,7 @@ fn read_row(r: &Row) -> Result<RefreshTokenRow> {
         expires_at: r.try_get(14).map_err(get)?,
         used_at: r.try_get(15).map_err(get)?,
         revoked_at: r.try_get(16).map_err(get)?,
+        reason: r.try_get(17).map_err(get)?,
     })
 }
 
@@ -194,7 +217,7 @@ fn insert_audit(conn: &mut Conn, e: &AuditEvent) -> PgResult<u64> {
 }
 
 /// The values of a refresh-token row in the column order of [`INSERT`]
-/// (also `$1`-`$18` of [`INSERT_SESSION`]), with the derived ones computed
+/// (also `$1`-`$19` of [`INSERT_SESSION`]), with the derived ones computed
 /// once.
 struct RowValues<'a> {
     t: &'a RefreshTokenRow,
@@ -202,6 +225,7 @@ struct RowValues<'a> {
     jti_key: i64,
     token_hash: &'a [u8],
     jti: &'a [u8],
+    reason: Option<std::borrow::Cow<'a, str>>,
 }
 
 impl<'a> RowValues<'a> {
@@ -212,10 +236,11 @@ impl<'a> RowValues<'a> {
             jti_key: jti_key(&t.jti),
             token_hash: &t.token_hash,
             jti: &t.jti,
+            reason: storable(&t.reason),
         }
     }
 
-    fn params(&self) -> [&(dyn postgres::types::ToSql + Sync); 18] {
+    fn params(&self) -> [&(dyn postgres::types::ToSql + Sync); 19] {
         let t = self.t;
         [
             &t.id,
@@ -236,12 +261,13 @@ impl<'a> RowValues<'a> {
             &t.expires_at,
             &t.used_at,
             &t.revoked_at,
+            &self.reason,
         ]
     }
 }
 
 /// The values of an audit event in the column order of [`INSERT_AUDIT`]
-/// (also `$20`-`$29` of [`INSERT_SESSION`]), free text made storable.
+/// (also `$21`-`$30` of [`INSERT_SESSION`]), free text made storable.
 struct AuditValues<'a> {
     e: &'a AuditEvent,
     kind: &'static str,
@@ -398,7 +424,7 @@ impl TokenStore for PostgresStore {
     ) -> Result<SessionInsert> {
         let row = self.pool.with(|conn| {
             let (row, audit) = (RowValues::new(t), AuditValues::new(e));
-            let mut params = Vec::with_capacity(29);
+            let mut params = Vec::with_capacity(30);
             params.extend(row.params());
             params.push(&origin as &(dyn postgres::types::ToSql + Sync));
             params.extend(audit.params());
@@ -415,6 +441,106 @@ impl TokenStore for PostgresStore {
     fn purge_expired(&self, before: i64) -> Result<usize> {
         self.pool
             .with(|conn| Ok(conn.execute(PURGE_EXPIRED, &[&before])? as usize))
+    }
+
+    fn customer_sessions(
+        &self,
+        customer_reference: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<SessionSummary>, u64)> {
+        if has_nul(customer_reference) {
+            return Ok((Vec::new(), 0));
+        }
+        let kind = SessionKind::Impersonation.code() as i16;
+        let (limit, offset) = (
+            i64::try_from(limit).unwrap_or(i64::MAX),
+            i64::try_from(offset).unwrap_or(i64::MAX),
+        );
+        self.pool.with(|conn| {
+            let total: i64 = conn
+                .query_one(COUNT_SESSIONS, &[&customer_reference, &kind])?
+                .try_get(0)
+                .map_err(|e| corrupt("count", e))?;
+            let rows = conn.query(SESSIONS, &[&customer_reference, &kind, &limit, &offset])?;
+            let get = |e| corrupt("session", e);
+            let page = rows
+                .iter()
+                .map(|r| {
+                    Ok(SessionSummary {
+                        family_id: r.try_get(0).map_err(get)?,
+                        agent_id: r.try_get(1).map_err(get)?,
+                        agent_username: r.try_get(2).map_err(get)?,
+                        reason: r.try_get(3).map_err(get)?,
+                        started_at: r.try_get(4).map_err(get)?,
+                        revoked_at: r.try_get(5).map_err(get)?,
+                        expires_at: r.try_get(6).map_err(get)?,
+                    })
+                })
+                .collect::<Result<_>>()?;
+            Ok((page, total as u64))
+        })
+    }
+}
+
+impl ConsentStore for PostgresStore {
+    fn replace_consent(&self, row: &ConsentRow) -> Result<bool> {
+        if has_nul(&row.customer_reference) {
+            return Err(Error::InvalidRequest(
+                "customer reference => This value is not valid.".into(),
+            ));
+        }
+        self.pool.with(|conn| {
+            let n: i64 = conn
+                .query_one(
+                    REPLACE_CONSENT,
+                    &[
+                        &&row.code_hash[..],
+                        &row.customer_reference,
+                        &row.created_at,
+                        &row.expires_at,
+                        &row.used_at,
+                    ],
+                )?
+                .try_get(0)
+                .map_err(|e| corrupt("count", e))?;
+            Ok(n == 1)
+        })
+    }
+
+    fn spend_consent(
+        &self,
+        code_hash: &[u8; 32],
+        customer_reference: &str,
+        now: i64,
+    ) -> Result<bool> {
+        if has_nul(customer_reference) {
+            return Ok(false);
+        }
+        self.pool.with(|conn| {
+            Ok(conn.execute(SPEND_CONSENT, &[&&code_hash[..], &customer_reference, &now])? == 1)
+        })
+    }
+
+    fn find_consent(&self, code_hash: &[u8; 32]) -> Result<Option<ConsentRow>> {
+        self.pool.with(|conn| {
+            let Some(r) = conn.query_opt(FIND_CONSENT, &[&&code_hash[..]])? else {
+                return Ok(None);
+            };
+            let get = |e| corrupt("consent", e);
+            Ok(Some(ConsentRow {
+                code_hash: fixed_bytes(&r, 0)?,
+                customer_reference: r.try_get(1).map_err(get)?,
+                created_at: r.try_get(2).map_err(get)?,
+                expires_at: r.try_get(3).map_err(get)?,
+                used_at: r.try_get(4).map_err(get)?,
+            }))
+        })
+    }
+
+    fn purge_consents(&self, before: i64) -> Result<usize> {
+        self.pool
+            .with(|conn| Ok(conn.execute(PURGE_CONSENTS, &[&before])? as usize))
     }
 }
 
@@ -532,11 +658,11 @@ impl PostgresStore {
                 return Ok(None);
             };
             let has_agent = r
-                .try_get::<_, Option<i64>>(17)
+                .try_get::<_, Option<i64>>(18)
                 .map_err(|e| corrupt("agent", e))?
                 .is_some();
             let agent = match has_agent {
-                true => Some(super::directory::read_agent_at(&r, 17)?),
+                true => Some(super::directory::read_agent_at(&r, 18)?),
                 false => None,
             };
             Ok(Some((read_row(&r)?, agent)))

@@ -98,6 +98,17 @@ const MIGRATIONS: &[&str] = &[
     // v2: the impersonation policy's rule and figures (issue 12).
     "ALTER TABLE audit_event ADD COLUMN policy TEXT;
      ALTER TABLE customer ADD COLUMN impersonation_allowed INTEGER NOT NULL DEFAULT 1;",
+    // v3: the reason on a session's first row and the customers' consent
+    // codes (issue 12).
+    "ALTER TABLE refresh_token ADD COLUMN reason TEXT;
+     CREATE TABLE consent (
+        code_hash BLOB PRIMARY KEY,
+        customer_reference TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER
+     ) WITHOUT ROWID;
+     CREATE INDEX consent_by_customer ON consent (customer_reference);",
 ];
 
 /// The schema version this build writes.

@@ -7,13 +7,13 @@ use crate::audit::{AuditEvent, AuditKind, AuditQuery};
 use crate::error::{Error, Result};
 use crate::lockout::LockoutState;
 use crate::store::{
-    AuditStore, Durability, LockoutFn, LockoutStore, RefreshTokenRow, RevokeScope, SessionKind,
-    TokenStore, TokenWriter, WriteFn,
+    AuditStore, ConsentRow, ConsentStore, Durability, LockoutFn, LockoutStore, RefreshTokenRow,
+    RevokeScope, SessionKind, SessionSummary, TokenStore, TokenWriter, WriteFn,
 };
 
 const ROW_COLUMNS: &str = "id, token_hash, family_id, parent_id, origin_family_id, kind, agent_id, \
      agent_username, customer_reference, scopes, client_id, jti, cap_at, \
-     issued_at, expires_at, used_at, revoked_at";
+     issued_at, expires_at, used_at, revoked_at, reason";
 
 fn jti_key(jti: &[u8; 40]) -> i64 {
     i64::from_be_bytes(jti[..8].try_into().expect("8 bytes"))
@@ -45,6 +45,7 @@ fn read_row(r: &Row<'_>) -> rusqlite::Result<RefreshTokenRow> {
         expires_at: r.get(14)?,
         used_at: r.get(15)?,
         revoked_at: r.get(16)?,
+        reason: r.get(17)?,
     })
 }
 
@@ -111,8 +112,8 @@ impl TokenWriter for Writer<'_, '_> {
         let mut stmt = self.0.prepare_cached(
             "INSERT OR IGNORE INTO refresh_token (id, token_hash, family_id, parent_id, origin_family_id, kind,
                 agent_id, agent_username, customer_reference, scopes, client_id, jti_key, jti,
-                cap_at, issued_at, expires_at, used_at, revoked_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                cap_at, issued_at, expires_at, used_at, revoked_at, reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
         )?;
         let inserted = stmt.execute(params![
             t.id,
@@ -132,7 +133,8 @@ impl TokenWriter for Writer<'_, '_> {
             t.issued_at,
             t.expires_at,
             t.used_at,
-            t.revoked_at
+            t.revoked_at,
+            t.reason
         ])?;
         Ok(inserted == 1)
     }
@@ -228,6 +230,121 @@ impl TokenStore for SqliteStore {
             tx.commit()?;
             Ok(n)
         })
+    }
+
+    fn customer_sessions(
+        &self,
+        customer_reference: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<SessionSummary>, u64)> {
+        let kind = SessionKind::Impersonation.code();
+        self.pool.with(|conn| {
+            let total: i64 = conn
+                .prepare_cached(
+                    "SELECT count(DISTINCT family_id) FROM refresh_token
+                     WHERE customer_reference = ?1 AND kind = ?2",
+                )?
+                .query_row(params![customer_reference, kind], |r| r.get(0))?;
+            let mut stmt = conn.prepare_cached(SESSIONS)?;
+            let page = stmt
+                .query_map(
+                    params![
+                        customer_reference,
+                        kind,
+                        i64::try_from(limit).unwrap_or(i64::MAX),
+                        i64::try_from(offset).unwrap_or(i64::MAX)
+                    ],
+                    |r| {
+                        Ok(SessionSummary {
+                            family_id: r.get(0)?,
+                            agent_id: r.get(1)?,
+                            agent_username: r.get(2)?,
+                            reason: r.get(3)?,
+                            started_at: r.get(4)?,
+                            revoked_at: r.get(5)?,
+                            expires_at: r.get(6)?,
+                        })
+                    },
+                )?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok((page, total as u64))
+        })
+    }
+}
+
+/// A customer's impersonation sessions, one per family, newest first: the
+/// reason sits on the first row only, so `max` picks it.
+const SESSIONS: &str = "SELECT family_id, max(agent_id), max(agent_username), max(reason),
+        min(issued_at), max(revoked_at), max(expires_at)
+    FROM refresh_token WHERE customer_reference = ?1 AND kind = ?2
+    GROUP BY family_id ORDER BY min(issued_at) DESC, family_id DESC LIMIT ?3 OFFSET ?4";
+
+impl ConsentStore for SqliteStore {
+    fn replace_consent(&self, row: &ConsentRow) -> Result<bool> {
+        self.pool.write(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.prepare_cached("DELETE FROM consent WHERE customer_reference = ?1 AND code_hash <> ?2")?
+                .execute(params![row.customer_reference, &row.code_hash[..]])?;
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO consent (code_hash, customer_reference, created_at, expires_at, used_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    &row.code_hash[..],
+                    row.customer_reference,
+                    row.created_at,
+                    row.expires_at,
+                    row.used_at
+                ])?;
+            if inserted == 1 {
+                tx.commit()?;
+            }
+            Ok(inserted == 1)
+        })
+    }
+
+    fn spend_consent(
+        &self,
+        code_hash: &[u8; 32],
+        customer_reference: &str,
+        now: i64,
+    ) -> Result<bool> {
+        self.pool.write(|conn| {
+            let n = conn
+                .prepare_cached(
+                    "UPDATE consent SET used_at = ?3 WHERE code_hash = ?1 AND customer_reference = ?2
+                       AND used_at IS NULL AND expires_at > ?3",
+                )?
+                .execute(params![&code_hash[..], customer_reference, now])?;
+            Ok(n == 1)
+        })
+    }
+
+    fn find_consent(&self, code_hash: &[u8; 32]) -> Result<Option<ConsentRow>> {
+        self.pool.with(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT code_hash, customer_reference, created_at, expires_at, used_at
+                 FROM consent WHERE code_hash = ?1",
+            )?;
+            Ok(stmt
+                .query_row([&code_hash[..]], |r| {
+                    Ok(ConsentRow {
+                        code_hash: fixed_blob(r, 0)?,
+                        customer_reference: r.get(1)?,
+                        created_at: r.get(2)?,
+                        expires_at: r.get(3)?,
+                        used_at: r.get(4)?,
+                    })
+                })
+                .optional()?)
+        })
+    }
+
+    fn purge_consents(&self, before: i64) -> Result<usize> {
+        self.pool
+            .write(|conn| Ok(conn.execute("DELETE FROM consent WHERE expires_at < ?1", [before])?))
     }
 }
 
