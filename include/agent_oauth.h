@@ -70,7 +70,8 @@
  * Codes 10 to 18 are the engine's refusals and carry a Glue error code and
  * HTTP status (`ao_result_glue_code`, `ao_result_http_status`); 19 is a
  * login refused for overload (HTTP 503, no Glue code); 20 to 23 are
- * failures of the engine or its host (HTTP 500, no Glue code); 1 to 5 are
+ * failures of the engine or its host (HTTP 500, no Glue code); 24 is the
+ * refusal of a token that is not a customer's own (Glue 4105); 1 to 5 are
  * mistakes in the call itself.
  */
 enum ao_result
@@ -161,6 +162,12 @@ enum ao_result
    * Any other internal failure (random source, signing backend).
    */
   AO_RESULT_INTERNAL = 23,
+  /**
+   * Only the customer's own token may do this: an agent or impersonation
+   * token asked for a consent code or the customer's sessions (Glue 4105,
+   * HTTP 403).
+   */
+  AO_RESULT_CUSTOMER_ONLY = 24,
   /**
    * A bug inside the library (a Rust panic) was caught; the handle stays usable.
    */
@@ -718,6 +725,16 @@ ao_result ao_engine_agent_login(const struct ao_engine *engine, const char *user
  * expires no later than the agent's.
  */
 ao_result ao_engine_impersonate(const struct ao_engine *engine, const char *agent_access_token, const char *customer_reference, const char *reason, const char *client_ip, struct ao_token_response **out);
+
+/**
+ * [`ao_engine_impersonate`] with the code the customer created to consent
+ * (`POST /customer-impersonation-consents`), which the configuration's
+ * `impersonation.require_customer_consent` demands; NULL when there is
+ * none. A missing, wrong, expired or spent code is
+ * `AO_RESULT_IMPERSONATION_FAILED` (4104), and wrong codes count toward a
+ * lockout per agent and customer.
+ */
+ao_result ao_engine_impersonate_with_consent(const struct ao_engine *engine, const char *agent_access_token, const char *customer_reference, const char *reason, const char *consent_code, const char *client_ip, struct ao_token_response **out);
 
 /**
  * Exchanges a refresh token for a new pair (`refresh_token`); the presented

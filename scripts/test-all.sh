@@ -49,7 +49,7 @@ step "cargo test"
 cargo test --workspace
 
 step "HTTP end-to-end suite again, every server on PostgreSQL"
-AGENT_OAUTH_E2E_STORE=postgres cargo test -p agent-oauth-server --test e2e --test lockout_burst --test impersonation_policy
+AGENT_OAUTH_E2E_STORE=postgres cargo test -p agent-oauth-server --test e2e --test lockout_burst --test impersonation_policy --test customer_consent
 
 step "PHP extension: PHPUnit suite and examples"
 php-ext/run-tests.sh

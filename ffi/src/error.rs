@@ -12,7 +12,8 @@ use agent_oauth_core::Error;
 /// Codes 10 to 18 are the engine's refusals and carry a Glue error code and
 /// HTTP status (`ao_result_glue_code`, `ao_result_http_status`); 19 is a
 /// login refused for overload (HTTP 503, no Glue code); 20 to 23 are
-/// failures of the engine or its host (HTTP 500, no Glue code); 1 to 5 are
+/// failures of the engine or its host (HTTP 500, no Glue code); 24 is the
+/// refusal of a token that is not a customer's own (Glue 4105); 1 to 5 are
 /// mistakes in the call itself.
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +61,10 @@ pub enum ao_result {
     Directory = 22,
     /// Any other internal failure (random source, signing backend).
     Internal = 23,
+    /// Only the customer's own token may do this: an agent or impersonation
+    /// token asked for a consent code or the customer's sessions (Glue 4105,
+    /// HTTP 403).
+    CustomerOnly = 24,
     /// A bug inside the library (a Rust panic) was caught; the handle stays usable.
     Panic = 99,
 }
@@ -73,6 +78,7 @@ impl From<&Error> for ao_result {
             Error::InvalidAgentAccessToken => ao_result::InvalidAgentAccessToken,
             Error::MissingAccessToken => ao_result::MissingAccessToken,
             Error::AgentOnly => ao_result::AgentOnly,
+            Error::CustomerOnly => ao_result::CustomerOnly,
             Error::ImpersonationFailed => ao_result::ImpersonationFailed,
             Error::RefreshFailed => ao_result::RefreshFailed,
             Error::InvalidRequest(_) => ao_result::InvalidRequest,
@@ -86,7 +92,7 @@ impl From<&Error> for ao_result {
 }
 
 /// Every code, in number order.
-const ALL_RESULTS: [ao_result; 21] = [
+const ALL_RESULTS: [ao_result; 22] = [
     ao_result::Ok,
     ao_result::NullArgument,
     ao_result::InvalidUtf8,
@@ -107,6 +113,7 @@ const ALL_RESULTS: [ao_result; 21] = [
     ao_result::Storage,
     ao_result::Directory,
     ao_result::Internal,
+    ao_result::CustomerOnly,
     ao_result::Panic,
 ];
 
@@ -120,6 +127,7 @@ impl ao_result {
             ao_result::InvalidAgentAccessToken => Error::InvalidAgentAccessToken,
             ao_result::MissingAccessToken => Error::MissingAccessToken,
             ao_result::AgentOnly => Error::AgentOnly,
+            ao_result::CustomerOnly => Error::CustomerOnly,
             ao_result::ImpersonationFailed => Error::ImpersonationFailed,
             ao_result::RefreshFailed => Error::RefreshFailed,
             ao_result::InvalidRequest => Error::InvalidRequest(String::new()),
@@ -154,6 +162,7 @@ impl ao_result {
             ao_result::Storage => "AO_RESULT_STORAGE\0",
             ao_result::Directory => "AO_RESULT_DIRECTORY\0",
             ao_result::Internal => "AO_RESULT_INTERNAL\0",
+            ao_result::CustomerOnly => "AO_RESULT_CUSTOMER_ONLY\0",
             ao_result::Panic => "AO_RESULT_PANIC\0",
         }
     }

@@ -86,6 +86,42 @@ pub unsafe extern "C" fn ao_engine_impersonate(
     })
 }
 
+/// [`ao_engine_impersonate`] with the code the customer created to consent
+/// (`POST /customer-impersonation-consents`), which the configuration's
+/// `impersonation.require_customer_consent` demands; NULL when there is
+/// none. A missing, wrong, expired or spent code is
+/// `AO_RESULT_IMPERSONATION_FAILED` (4104), and wrong codes count toward a
+/// lockout per agent and customer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ao_engine_impersonate_with_consent(
+    engine: *const ao_engine,
+    agent_access_token: *const c_char,
+    customer_reference: *const c_char,
+    reason: *const c_char,
+    consent_code: *const c_char,
+    client_ip: *const c_char,
+    out: *mut *mut ao_token_response,
+) -> ao_result {
+    crate::panic::call(engine, || {
+        // SAFETY (all blocks): arguments are NULL or valid, per the API contract.
+        let core = unsafe { engine_arg(engine) }?;
+        let token = unsafe { str_arg(agent_access_token, "agent_access_token") }?;
+        let reference = unsafe { str_arg(customer_reference, "customer_reference") }?;
+        let reason = unsafe { opt_str_arg(reason, "reason") }?;
+        let consent_code = unsafe { opt_str_arg(consent_code, "consent_code") }?;
+        let client_ip = unsafe { str_arg(client_ip, "client_ip") }?;
+        let out = unsafe { out_arg(out, "out") }?;
+        *out = boxed(core.impersonate_with_consent(
+            token,
+            reference,
+            reason,
+            consent_code,
+            client_ip,
+        )?);
+        Ok(())
+    })
+}
+
 /// Exchanges a refresh token for a new pair (`refresh_token`); the presented
 /// token is spent. Every refusal is `AO_RESULT_REFRESH_FAILED` (004).
 #[unsafe(no_mangle)]

@@ -185,17 +185,20 @@ impl Engine {
         convert::token_response(&t)
     }
 
-    /// Impersonation (`customer_impersonation`) with an agent access token.
+    /// Impersonation (`customer_impersonation`) with an agent access token;
+    /// `consentCode` is the code the customer created, when the policy
+    /// requires consent (`impersonation.require_customer_consent`).
     pub fn impersonate_customer(
         &self,
         agentToken: &str,
         customerReference: &str,
         reason: Option<&str>,
         clientIp: &str,
+        consentCode: Option<&str>,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let t = self
-            .handle
-            .call(|e| e.impersonate(agentToken, customerReference, reason, clientIp))?;
+        let t = self.handle.call(|e| {
+            e.impersonate_with_consent(agentToken, customerReference, reason, consentCode, clientIp)
+        })?;
         convert::token_response(&t)
     }
 

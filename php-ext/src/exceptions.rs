@@ -35,6 +35,7 @@ pub enum Class {
     AuthenticationFailed,
     InvalidAccessToken,
     AgentOnly,
+    CustomerOnly,
     ImpersonationFailed,
     TooManyAttempts,
     RefreshFailed,
@@ -65,7 +66,7 @@ impl Spec {
     }
 }
 
-const SPECS: [Spec; 12] = [
+const SPECS: [Spec; 13] = [
     spec(Class::Base, "Exception", None, || {
         Error::Internal(String::new())
     }),
@@ -86,6 +87,12 @@ const SPECS: [Spec; 12] = [
         "AgentOnlyException",
         Some(Class::Base),
         || Error::AgentOnly,
+    ),
+    spec(
+        Class::CustomerOnly,
+        "CustomerOnlyException",
+        Some(Class::Base),
+        || Error::CustomerOnly,
     ),
     spec(
         Class::ImpersonationFailed,
@@ -277,6 +284,7 @@ fn registration_of(class: Class) -> fn(&'static mut ClassEntry, ArgInfoTables) {
         Class::AuthenticationFailed => registration!(Class::AuthenticationFailed),
         Class::InvalidAccessToken => registration!(Class::InvalidAccessToken),
         Class::AgentOnly => registration!(Class::AgentOnly),
+        Class::CustomerOnly => registration!(Class::CustomerOnly),
         Class::ImpersonationFailed => registration!(Class::ImpersonationFailed),
         Class::TooManyAttempts => registration!(Class::TooManyAttempts),
         Class::RefreshFailed => registration!(Class::RefreshFailed),
@@ -370,6 +378,7 @@ fn class_of(error: &Error) -> Class {
             Class::InvalidAccessToken
         }
         Error::AgentOnly => Class::AgentOnly,
+        Error::CustomerOnly => Class::CustomerOnly,
         Error::ImpersonationFailed => Class::ImpersonationFailed,
         Error::RefreshFailed => Class::RefreshFailed,
         Error::InvalidRequest(_) => Class::InvalidRequest,
