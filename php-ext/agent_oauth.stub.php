@@ -27,6 +27,16 @@
  *     busy_timeout_ms?: int,
  *     glue_base_url?: string,
  *     glue_max_body_bytes?: int,
+ *     impersonation?: array{
+ *         require_reason?: bool,
+ *         reason_pattern?: string|null,
+ *         max_active_sessions_per_agent?: int|null,
+ *         max_starts_per_agent_per_hour?: int|null,
+ *         max_session_seconds?: int|null,
+ *         require_customer_consent?: bool,
+ *         consent_ttl?: int,
+ *         agent_display?: 'username'|'id'|'none',
+ *     },
  * }
  * @phpstan-type TokenResponse array{token_type: 'Bearer', expires_in: int, access_token: string, refresh_token: string}
  * @phpstan-type Customer array{id_customer: int, customer_reference: string, email: string, first_name: string, last_name: string, id_company_user: string|null, permissions: array|null, is_active: bool}
@@ -79,7 +89,21 @@ namespace AgentOauth {
         protected $httpStatus = 401;
     }
 
-    /** Impersonation refused: empty, unknown or inactive customer (Glue 4104, 401). */
+    /**
+     * Only the customer may do this: an agent or impersonation token was given
+     * where the customer's own token is needed, for a consent code or the
+     * customer's session list (Glue 4105, 403).
+     */
+    class CustomerOnlyException extends Exception
+    {
+        protected $glueCode = '4105';
+        protected $httpStatus = 403;
+    }
+
+    /**
+     * Impersonation refused: empty, unknown or inactive customer; a policy
+     * rule, such as a missing, wrong, expired or spent consent code (Glue 4104, 401).
+     */
     class ImpersonationFailedException extends Exception
     {
         protected $glueCode = '4104';
@@ -228,6 +252,15 @@ namespace AgentOauth {
          * token; the reason goes to the audit log. The token expires with the
          * agent's and carries act.
          *
+         * With `impersonation.require_customer_consent`, $consentCode is the
+         * 6-digit code the customer created with their own token
+         * (POST /customer-impersonation-consents). A code works once, for its
+         * customer only, until `impersonation.consent_ttl`; a missing, wrong,
+         * expired or spent code is ImpersonationFailedException, and
+         * `lockout.max_failures` (9) wrong codes block this agent for this
+         * customer for `lockout.block` (360) seconds.
+         * Without the rule the code is ignored.
+         *
          * @return TokenResponse
          * @throws InvalidAccessTokenException
          * @throws AgentOnlyException
@@ -236,7 +269,7 @@ namespace AgentOauth {
          * @throws DirectoryException
          * @throws InternalException
          */
-        public function impersonateCustomer(string $agentToken, string $customerReference, ?string $reason, string $clientIp): array {}
+        public function impersonateCustomer(string $agentToken, string $customerReference, ?string $reason, string $clientIp, ?string $consentCode = null): array {}
 
         /**
          * Exchanges a refresh token (ao1_...) for a new pair; the presented token is spent.
@@ -315,7 +348,9 @@ namespace AgentOauth {
 
         /**
          * Answers one Glue request as Spryker's Glue API would; failures are
-         * answers, not exceptions.
+         * answers, not exceptions. POST /customer-impersonation-consents and
+         * GET /customer-impersonation-sessions take the customer's own Bearer
+         * token; an agent or impersonation token is 403 with code 4105.
          *
          * @param string $query the raw query string, without "?"
          * @param array<int, array{0: string, 1: string}>|array<string, string|list<string>> $headers
@@ -419,7 +454,7 @@ namespace AgentOauth {
          * Audit events, oldest first.
          *
          * @param array{agent_id?: int, customer_reference?: string, from?: int, to?: int, limit?: int}|null $filter
-         * @return list<array{id: int, at: int, kind: string, agent_id: int|null, agent_username: string|null, customer_reference: string|null, client_ip: string|null, jti: string|null, reason: string|null, code: string|null}>
+         * @return list<array{id: int, at: int, kind: string, agent_id: int|null, agent_username: string|null, customer_reference: string|null, client_ip: string|null, jti: string|null, reason: string|null, code: string|null, policy: string|null}>
          * @throws InvalidRequestException for an unknown filter key
          * @throws \TypeError for a filter value of the wrong type
          * @throws InternalException
