@@ -67,7 +67,7 @@
  * What every fallible `ao_*` function returns. The numbers are ABI and never
  * change; new codes get new numbers.
  *
- * Codes 10 to 18 are the engine's refusals and carry a Glue error code and
+ * Codes 10 to 18 (and 24) are the engine's refusals and carry a Glue error code and
  * HTTP status (`ao_result_glue_code`, `ao_result_http_status`); 19 is a
  * login refused for overload (HTTP 503, no Glue code); 20 to 23 are
  * failures of the engine or its host (HTTP 500, no Glue code); 24 is the
@@ -614,7 +614,7 @@ const char *ao_result_glue_code(uint32_t result);
 
 /**
  * The HTTP status that Glue answers for a result: 200 for `AO_RESULT_OK`,
- * the refusal's status for codes 10 to 18, 503 for `AO_RESULT_OVERLOADED`,
+ * the refusal's status for codes 10 to 18 and 24, 503 for `AO_RESULT_OVERLOADED`,
  * and 500 for everything else
  * (a failed call is the host's or the library's fault, not the client's).
  */

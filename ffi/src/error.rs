@@ -9,7 +9,7 @@ use agent_oauth_core::Error;
 /// What every fallible `ao_*` function returns. The numbers are ABI and never
 /// change; new codes get new numbers.
 ///
-/// Codes 10 to 18 are the engine's refusals and carry a Glue error code and
+/// Codes 10 to 18 (and 24) are the engine's refusals and carry a Glue error code and
 /// HTTP status (`ao_result_glue_code`, `ao_result_http_status`); 19 is a
 /// login refused for overload (HTTP 503, no Glue code); 20 to 23 are
 /// failures of the engine or its host (HTTP 500, no Glue code); 24 is the
@@ -194,7 +194,7 @@ pub extern "C" fn ao_result_glue_code(result: u32) -> *const c_char {
 }
 
 /// The HTTP status that Glue answers for a result: 200 for `AO_RESULT_OK`,
-/// the refusal's status for codes 10 to 18, 503 for `AO_RESULT_OVERLOADED`,
+/// the refusal's status for codes 10 to 18 and 24, 503 for `AO_RESULT_OVERLOADED`,
 /// and 500 for everything else
 /// (a failed call is the host's or the library's fault, not the client's).
 #[unsafe(no_mangle)]
@@ -220,8 +220,9 @@ pub extern "C" fn ao_result_name(result: u32) -> *const c_char {
 
 /// The NUL-terminated static twin of a core Glue code.
 fn static_c_str(code: &'static str) -> *const c_char {
-    const CODES: [&str; 9] = [
-        "4101\0", "4401\0", "001\0", "4102\0", "002\0", "4103\0", "4104\0", "004\0", "901\0",
+    const CODES: [&str; 10] = [
+        "4101\0", "4401\0", "001\0", "4102\0", "002\0", "4103\0", "4104\0", "4105\0", "004\0",
+        "901\0",
     ];
     CODES
         .iter()
@@ -322,6 +323,15 @@ pub extern "C" fn ao_last_error() -> *const c_char {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_glue_code_of_the_core_has_its_static_c_string() {
+        for rc in ALL_RESULTS {
+            if let Some(code) = rc.core_error().and_then(|e| e.glue_code()) {
+                assert!(!static_c_str(code).is_null(), "{rc:?}: {code}");
+            }
+        }
+    }
 
     #[test]
     fn every_code_has_its_documented_number() {

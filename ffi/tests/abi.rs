@@ -28,6 +28,7 @@ fn result_codes_carry_the_cores_glue_codes_and_statuses() {
         (ao_result::InvalidAgentAccessToken, Some("4102"), 401),
         (ao_result::MissingAccessToken, Some("002"), 403),
         (ao_result::AgentOnly, Some("4103"), 401),
+        (ao_result::CustomerOnly, Some("4105"), 403),
         (ao_result::ImpersonationFailed, Some("4104"), 401),
         (ao_result::RefreshFailed, Some("004"), 401),
         (ao_result::InvalidRequest, Some("901"), 422),

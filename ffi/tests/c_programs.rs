@@ -190,6 +190,25 @@ fn impersonation_policy_against_the_shared_library() {
     c_test("policy.c", Link::Shared, &[key_path()]);
 }
 
+/// Customer consent codes and the customer's session list (issue 12, D30),
+/// with the test-only customer tokens of `tests/c/fixtures`.
+#[test]
+fn customer_consent_and_sessions_against_the_shared_library() {
+    let token = |reference: &str| {
+        root()
+            .join(format!(
+                "tests/c/fixtures/test-only-customer-token-{reference}.jwt"
+            ))
+            .display()
+            .to_string()
+    };
+    c_test(
+        "consent.c",
+        Link::Shared,
+        &[key_path(), token("DE--1"), token("DE--2")],
+    );
+}
+
 #[test]
 fn host_directory_and_threads_against_the_shared_library() {
     c_test("host_threads.c", Link::Shared, &[key_path()]);
