@@ -500,13 +500,14 @@ fn store_file_is_in_wal_mode_with_the_current_schema_version() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
 }
 
 #[test]
 fn a_version_1_file_is_migrated_keeping_its_audit_rows() {
     // v2 adds the audit event's `policy` column and the customer's
-    // `impersonation_allowed` (issue 12).
+    // `impersonation_allowed`, v3 the session's `reason` and the consent
+    // codes (issue 12).
     let f = common::file_fixture();
     f.engine.agent_login(AGENT, PASSWORD, IP).unwrap();
     let path = db_path(&f);
@@ -516,6 +517,8 @@ fn a_version_1_file_is_migrated_keeping_its_audit_rows() {
         conn.execute_batch(
             "ALTER TABLE audit_event DROP COLUMN policy;
              ALTER TABLE customer DROP COLUMN impersonation_allowed;
+             ALTER TABLE refresh_token DROP COLUMN reason;
+             DROP TABLE consent;
              PRAGMA user_version = 1;",
         )
         .unwrap();
@@ -525,7 +528,7 @@ fn a_version_1_file_is_migrated_keeping_its_audit_rows() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     let events = engine
         .audit_events(&agent_oauth_core::audit::AuditQuery::default())
         .unwrap();
@@ -591,6 +594,7 @@ fn store_same_file_opened_by_two_engines_shares_data_and_migration_is_idempotent
         [
             "agent",
             "audit_event",
+            "consent",
             "customer",
             "lockout",
             "oauth_client",
