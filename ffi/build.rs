@@ -16,6 +16,7 @@ fn main() {
     // SONAME carries the major version (D22): 0.x.y upgrades are drop-in.
     let major = env::var("CARGO_PKG_VERSION_MAJOR").expect("version");
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libagent_oauth.so.{major}");
+    soname_link(&out_dir, &major);
 
     let ci = env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
     let config =
@@ -40,4 +41,26 @@ fn main() {
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=../include/agent_oauth.h");
     println!("cargo:rerun-if-env-changed=CI");
+}
+
+/// Links `libagent_oauth.so.<major>` to `libagent_oauth.so` in the profile
+/// directory (`target/release`), as an installed library has it: cargo writes
+/// only the plain name, and a program linked with `-Ltarget/release
+/// -lagent_oauth` asks for the SONAME at run time. The link may dangle until
+/// the library is linked after this script. `ffi/install.sh` installs the
+/// versioned library itself.
+fn soname_link(out_dir: &std::path::Path, major: &str) {
+    // OUT_DIR is <target>/[<triple>/]<profile>/build/<package>-<hash>/out.
+    let Some(profile_dir) = out_dir.ancestors().nth(3) else {
+        return;
+    };
+    let link = profile_dir.join(format!("libagent_oauth.so.{major}"));
+    if std::fs::read_link(&link).is_ok_and(|target| target.as_os_str() == "libagent_oauth.so") {
+        return;
+    }
+    let _ = std::fs::remove_file(&link);
+    #[cfg(unix)]
+    if let Err(e) = std::os::unix::fs::symlink("libagent_oauth.so", &link) {
+        println!("cargo:warning=could not link {}: {e}", link.display());
+    }
 }

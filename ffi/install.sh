@@ -10,6 +10,9 @@
 # LIBDIR   library directory under PREFIX (default lib; Debian multiarch:
 #          lib/x86_64-linux-gnu)
 # AO_LIB_DIR  where the built libraries are (default target/release)
+# AO_STRIP    0 keeps the debug line tables; by default the installed
+#             libraries are stripped of them (60 MB -> 10 MB), as
+#             packagers ship them
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 PREFIX=${PREFIX:-/usr/local}
@@ -35,6 +38,11 @@ install -m 644 "$AO_LIB_DIR/libagent_oauth.a" "$lib/libagent_oauth.a"
 install -m 755 "$AO_LIB_DIR/libagent_oauth.so" "$lib/libagent_oauth.so.$VERSION"
 ln -sf "libagent_oauth.so.$VERSION" "$lib/libagent_oauth.so.$MAJOR" # the SONAME: found at run time
 ln -sf "libagent_oauth.so.$MAJOR" "$lib/libagent_oauth.so"          # -lagent_oauth: found at link time
+if [ "${AO_STRIP:-1}" != 0 ]; then
+    # The shared library keeps its dynamic symbol table (the ao_* API).
+    strip --strip-unneeded "$lib/libagent_oauth.so.$VERSION"
+    strip --strip-debug "$lib/libagent_oauth.a"
+fi
 sed -e "s|@PREFIX@|$PREFIX|" -e "s|@LIBDIR@|$LIBDIR|" -e "s|@VERSION@|$VERSION|" \
     -e "s|@NATIVE_STATIC_LIBS@|$NATIVE_STATIC_LIBS|" \
     "$root/ffi/agent_oauth.pc.in" > "$lib/pkgconfig/agent_oauth.pc"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project: formatting, lints, Rust tests (core, Glue,
 # server, C ABI; the C programs compile and run under valgrind inside them),
-# the PHP extension's suite, and a short run of every fuzz target (nightly).
+# the documented build commands (which run the PHP extension's suite), and a
+# short run of every fuzz target (nightly).
 # Installs missing Debian packages first (as root, or through sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,8 +52,10 @@ cargo test --workspace
 step "HTTP end-to-end suite again, every server on PostgreSQL"
 AGENT_OAUTH_E2E_STORE=postgres cargo test -p agent-oauth-server --test e2e --test lockout_burst --test impersonation_policy --test customer_consent
 
-step "PHP extension: PHPUnit suite and examples"
-php-ext/run-tests.sh
+# php-ext/README.md's commands include php-ext/run-tests.sh (the PHPUnit
+# suite and the PHP examples, debug build) and its release + valgrind run.
+step "every documented build-and-run command (C example, ffi and php-ext READMEs), verbatim in a scratch copy"
+scripts/tests/documented-commands.sh
 
 step "fuzz: a short run of every cargo-fuzz target on its corpus"
 FUZZ_SECONDS="${FUZZ_SECONDS:-20}" scripts/fuzz-ci.sh

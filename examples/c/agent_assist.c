@@ -9,9 +9,11 @@
  *   5. the session is refreshed        (refresh_token, rotation)
  *   6. assistance ends                 (revocation)
  *
- * Build and run (after `cargo build --release -p agent-oauth-ffi`), or see
- * ffi/README.md for pkg-config:
+ * Build and run from the repository's root (the build also writes the
+ * libagent_oauth.so.0 link the program loads), or see ffi/README.md for the
+ * installed library and pkg-config:
  *
+ *   cargo build --release -p agent-oauth-ffi
  *   cc -std=c11 -Iinclude examples/c/agent_assist.c -Ltarget/release -lagent_oauth \
  *      -Wl,-rpath,$PWD/target/release -o agent_assist
  *   ./agent_assist core/tests/keys/test-only-private-key.pem

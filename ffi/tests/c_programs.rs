@@ -365,6 +365,32 @@ fn install_script_installs_a_usable_pkg_config_package() {
         assert!(out.status.success());
         String::from_utf8(out.stdout).unwrap()
     };
+    // Shipped stripped: no debug sections, the API still exported.
+    let installed = prefix.join("lib/libagent_oauth.so.0.1.0");
+    let sections = Command::new("readelf")
+        .arg("-S")
+        .arg(&installed)
+        .output()
+        .expect("readelf");
+    let sections = String::from_utf8_lossy(&sections.stdout);
+    assert!(!sections.contains(".debug_"), "{sections}");
+    let built = std::fs::metadata(lib_dir().join("libagent_oauth.so"))
+        .unwrap()
+        .len();
+    let shipped = std::fs::metadata(&installed).unwrap().len();
+    assert!(shipped < built, "{shipped} bytes installed, {built} built");
+    let symbols = Command::new("nm")
+        .args(["-D", "--defined-only"])
+        .arg(&installed)
+        .output()
+        .expect("nm");
+    assert!(String::from_utf8_lossy(&symbols.stdout).contains(" ao_engine_new"));
+    let archive = Command::new("readelf")
+        .args(["-S", "-W"])
+        .arg(prefix.join("lib/libagent_oauth.a"))
+        .output()
+        .expect("readelf");
+    assert!(!String::from_utf8_lossy(&archive.stdout).contains(".debug_info"));
     assert_eq!(pkg_config(&["--modversion"]).trim(), "0.1.0");
     let flags = pkg_config(&["--cflags", "--libs"]);
     let exe = work_dir().join("agent_assist_pkg_config");
