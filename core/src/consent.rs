@@ -226,20 +226,13 @@ impl Engine {
             (policy.max_failures > 0).then(|| lockout_key(caller.agent.id, customer_reference));
         let mut locks = false;
         if let Some(key) = &key {
-            let mut decided = None;
-            inner.store.update(key, &mut |state| {
-                let (next, reservation) = policy.reserve(state, now);
-                decided = Some(reservation);
-                next
-            })?;
-            match decided {
-                Some(Reservation::Blocked { retry_after }) => {
+            match self.reserve_attempt(key, now)? {
+                Reservation::Blocked { retry_after } => {
                     return Ok(Err(Refusal::consent(format_args!(
                         "too many wrong codes from this agent for this customer, blocked for {retry_after} s"
                     ))));
                 }
-                Some(Reservation::Counted { locks: l }) => locks = l,
-                None => return Err(Error::Internal("lockout store skipped the update".into())),
+                Reservation::Counted { locks: l } => locks = l,
             }
         }
         let well_formed =

@@ -30,6 +30,22 @@ impl Default for LockoutPolicy {
     }
 }
 
+impl crate::Engine {
+    /// The reservation step of D27 on `key`, in one atomic store update:
+    /// blocked, or the attempt counted now. Agent login and consent codes
+    /// share it.
+    pub(crate) fn reserve_attempt(&self, key: &str, now: i64) -> crate::Result<Reservation> {
+        let policy = self.config().lockout;
+        let mut decided = None;
+        self.store().update(key, &mut |state| {
+            let (next, reservation) = policy.reserve(state, now);
+            decided = Some(reservation);
+            next
+        })?;
+        decided.ok_or_else(|| crate::Error::Internal("lockout store skipped the update".into()))
+    }
+}
+
 /// The stored counter of one key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LockoutState {

@@ -73,17 +73,18 @@ pub unsafe extern "C" fn ao_engine_impersonate(
     client_ip: *const c_char,
     out: *mut *mut ao_token_response,
 ) -> ao_result {
-    crate::panic::call(engine, || {
-        // SAFETY (all blocks): arguments are NULL or valid, per the API contract.
-        let core = unsafe { engine_arg(engine) }?;
-        let token = unsafe { str_arg(agent_access_token, "agent_access_token") }?;
-        let reference = unsafe { str_arg(customer_reference, "customer_reference") }?;
-        let reason = unsafe { opt_str_arg(reason, "reason") }?;
-        let client_ip = unsafe { str_arg(client_ip, "client_ip") }?;
-        let out = unsafe { out_arg(out, "out") }?;
-        *out = boxed(core.impersonate(token, reference, reason, client_ip)?);
-        Ok(())
-    })
+    // SAFETY: the same arguments, and no consent code (NULL).
+    unsafe {
+        ao_engine_impersonate_with_consent(
+            engine,
+            agent_access_token,
+            customer_reference,
+            reason,
+            std::ptr::null(),
+            client_ip,
+            out,
+        )
+    }
 }
 
 /// [`ao_engine_impersonate`] with the code the customer created to consent

@@ -76,21 +76,14 @@ impl Engine {
         if let Some(key) = &key {
             // Test and count in one atomic step before the password work
             // (D27), so concurrent attempts cannot all pass the test.
-            let mut decided = None;
-            inner.store.update(key, &mut |state| {
-                let (next, reservation) = policy.reserve(state, now);
-                decided = Some(reservation);
-                next
-            })?;
-            match decided {
-                Some(Reservation::Blocked { retry_after }) => {
+            match self.reserve_attempt(key, now)? {
+                Reservation::Blocked { retry_after } => {
                     inner
                         .store
                         .record(&event(AuditKind::AgentLoginFailed, Some("4401")))?;
                     return Err(Error::TooManyAttempts { retry_after });
                 }
-                Some(Reservation::Counted { locks: l }) => locks = l,
-                None => return Err(Error::Internal("lockout store skipped the update".into())),
+                Reservation::Counted { locks: l } => locks = l,
             }
         }
 

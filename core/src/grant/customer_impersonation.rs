@@ -100,30 +100,23 @@ impl Engine {
                 "reason => This value is too long. It should have {MAX_REASON_LEN} bytes or less."
             )));
         }
-        if let Err(refusal) = self.inner.policy.check_reason(reason) {
-            return Err(self.impersonation_denied(
+        let refuse = |refusal: crate::policy::Refusal| {
+            self.impersonation_denied(
                 Some(caller),
                 customer_reference,
                 reason,
                 client_ip,
                 refusal.rule.error(),
                 Some(refusal.policy),
-            ));
+            )
+        };
+        if let Err(refusal) = self.inner.policy.check_reason(reason) {
+            return Err(refuse(refusal));
         }
         let found = self.active_customer(customer_reference)?;
         let customer = match found {
             Some(customer) if customer.impersonation_allowed => customer,
-            Some(_) => {
-                let refusal = crate::policy::Refusal::customer_opted_out();
-                return Err(self.impersonation_denied(
-                    Some(caller),
-                    customer_reference,
-                    reason,
-                    client_ip,
-                    refusal.rule.error(),
-                    Some(refusal.policy),
-                ));
-            }
+            Some(_) => return Err(refuse(crate::policy::Refusal::customer_opted_out())),
             None => {
                 return Err(self.impersonation_denied(
                     Some(caller),
@@ -138,14 +131,7 @@ impl Engine {
         if let Err(refusal) =
             self.check_consent(caller, &customer.customer_reference, consent_code)?
         {
-            return Err(self.impersonation_denied(
-                Some(caller),
-                customer_reference,
-                reason,
-                client_ip,
-                refusal.rule.error(),
-                Some(refusal.policy),
-            ));
+            return Err(refuse(refusal));
         }
         let now = self.now();
         let sub = Subject::customer(&customer).to_php_json();
