@@ -8,6 +8,13 @@
 declare(strict_types=1);
 
 require_once __DIR__ . '/spryker-shims.php';
+// Stand-ins of the Glue application (resource route plugins, controllers)
+// and of Zed's console, B2B identifier expanders and installers (issue 13).
+foreach (['spryker-shims-glue.php', 'spryker-shims-zed.php'] as $shims) {
+    if (is_file(__DIR__ . '/' . $shims)) {
+        require_once __DIR__ . '/' . $shims;
+    }
+}
 
 spl_autoload_register(static function (string $class): void {
     $file = dirname(__DIR__, 3) . '/examples/php/spryker/src/' . str_replace('\\', '/', $class) . '.php';

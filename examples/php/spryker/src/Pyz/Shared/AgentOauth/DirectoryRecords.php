@@ -3,6 +3,7 @@
 namespace Pyz\Shared\AgentOauth;
 
 use Generated\Shared\Transfer\CustomerAutocompleteResponseTransfer;
+use Generated\Shared\Transfer\CustomerIdentifierTransfer;
 use Generated\Shared\Transfer\CustomerTransfer;
 use Generated\Shared\Transfer\UserTransfer;
 
@@ -26,19 +27,31 @@ final class DirectoryRecords
     }
 
     /**
+     * The customer as the engine's record. `id_company_user` and `permissions`
+     * go into the token's `sub`; they come from $identifier, the
+     * CustomerIdentifierTransfer the shop's OauthCustomerConnector identifier
+     * expanders built, read the way Spryker's CustomerProvider writes `sub`
+     * (`toArray()`): a B2B shop's company user UUID, and permissions where an
+     * expander put them there; null where none did, as in a B2C shop.
+     * Without $identifier (a search result), the company user the transfer
+     * carries, if any, and no permissions.
+     *
      * @return array{id_customer: int, customer_reference: string, email: string, first_name: string, last_name: string, id_company_user: string|null, permissions: array|null, is_active: bool}
      */
-    public static function customer(CustomerTransfer $customer): array
+    public static function customer(CustomerTransfer $customer, ?CustomerIdentifierTransfer $identifier = null): array
     {
+        // toArray(): a shop without the B2B modules has no idCompanyUser or
+        // permissions property, and then no such key.
+        $sub = $identifier?->toArray();
+
         return [
             'id_customer' => (int) $customer->getIdCustomer(),
             'customer_reference' => (string) $customer->getCustomerReference(),
             'email' => (string) $customer->getEmail(),
             'first_name' => (string) $customer->getFirstName(),
             'last_name' => (string) $customer->getLastName(),
-            // B2B shops: the company user's UUID and stored permissions go into sub.
-            'id_company_user' => $customer->getCompanyUserTransfer()?->getUuid(),
-            'permissions' => null,
+            'id_company_user' => $sub === null ? $customer->getCompanyUserTransfer()?->getUuid() : ($sub['id_company_user'] ?? null),
+            'permissions' => $sub['permissions'] ?? null,
             // An anonymized customer cannot be impersonated.
             'is_active' => $customer->getAnonymizedAt() === null,
         ];

@@ -11,6 +11,7 @@ use AgentOauth\CustomerImpersonationOauthUserProvider;
 use AgentOauth\Engine;
 use Pyz\Zed\AgentOauth\AgentOauthDependencyProvider;
 use Pyz\Zed\AgentOauth\Business\ShopDirectory;
+use Pyz\Zed\AgentOauth\Business\SigningKeyRotator;
 use Spryker\Zed\Kernel\Communication\AbstractCommunicationFactory;
 
 /**
@@ -41,7 +42,25 @@ class AgentOauthCommunicationFactory extends AbstractCommunicationFactory
         return new ShopDirectory(
             $this->getProvidedDependency(AgentOauthDependencyProvider::FACADE_AGENT),
             $this->getProvidedDependency(AgentOauthDependencyProvider::FACADE_CUSTOMER),
+            $this->getProvidedDependency(AgentOauthDependencyProvider::PLUGINS_OAUTH_CUSTOMER_IDENTIFIER_EXPANDER),
         );
+    }
+
+    public function createSigningKeyRotator(): SigningKeyRotator
+    {
+        return new SigningKeyRotator($this->getEngine());
+    }
+
+    /** Where agent-oauth:keys:rotate writes by default (AgentOauthConstants::KEY_ROTATION_DIRECTORY). */
+    public function getKeyRotationDirectory(): ?string
+    {
+        return $this->getConfig()->getKeyRotationDirectory();
+    }
+
+    /** How long a retired signing key must keep verifying (the engine's access_token_ttl). */
+    public function getAccessTokenTtl(): int
+    {
+        return $this->getConfig()->getAccessTokenTtl();
     }
 
     public function createAgentOauthUserProvider(): AgentOauthUserProvider

@@ -8,6 +8,9 @@ use Spryker\Zed\OauthExtension\Dependency\Plugin\OauthUserProviderPluginInterfac
 
 /**
  * The customer of the customer_impersonation grant: active customers only.
+ * The user identifier (league's `sub`) is Spryker's: the shop directory runs
+ * the shop's OauthCustomerConnector identifier expanders, so a B2B customer
+ * keeps id_company_user (and permissions where an expander puts them there).
  *
  * @method \Pyz\Zed\AgentOauth\Communication\AgentOauthCommunicationFactory getFactory()
  */

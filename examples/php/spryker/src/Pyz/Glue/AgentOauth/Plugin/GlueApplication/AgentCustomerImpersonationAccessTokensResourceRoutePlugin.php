@@ -1,0 +1,57 @@
+<?php
+
+namespace Pyz\Glue\AgentOauth\Plugin\GlueApplication;
+
+use Generated\Shared\Transfer\RestAgentCustomerImpersonationAccessTokensRequestAttributesTransfer;
+use Pyz\Glue\AgentOauth\AgentOauthConfig;
+use Spryker\Glue\GlueApplicationExtension\Dependency\Plugin\ResourceRouteCollectionInterface;
+use Spryker\Glue\GlueApplicationExtension\Dependency\Plugin\ResourceRoutePluginInterface;
+use Spryker\Glue\Kernel\AbstractPlugin;
+
+/**
+ * `POST /agent-customer-impersonation-access-tokens` (impersonation) to the
+ * engine, in place of AgentAuthRestApi's plugin of the same name.
+ */
+class AgentCustomerImpersonationAccessTokensResourceRoutePlugin extends AbstractPlugin implements ResourceRoutePluginInterface
+{
+    /**
+     * {@inheritDoc}
+     * - Not protected for Glue: the engine checks the caller's token itself
+     *   and answers with its own codes.
+     *
+     * @api
+     */
+    public function configure(ResourceRouteCollectionInterface $resourceRouteCollection): ResourceRouteCollectionInterface
+    {
+        $resourceRouteCollection->addPost('post', false);
+
+        return $resourceRouteCollection;
+    }
+
+    /**
+     * @api
+     */
+    public function getResourceType(): string
+    {
+        return AgentOauthConfig::RESOURCE_AGENT_CUSTOMER_IMPERSONATION_ACCESS_TOKENS;
+    }
+
+    /**
+     * @api
+     */
+    public function getController(): string
+    {
+        return 'agent-oauth-resource';
+    }
+
+    /**
+     * {@inheritDoc}
+     * - Glue does not fill it for a FormattedAbstractController: the engine reads the body.
+     *
+     * @api
+     */
+    public function getResourceAttributesClassName(): string
+    {
+        return RestAgentCustomerImpersonationAccessTokensRequestAttributesTransfer::class;
+    }
+}
