@@ -27,7 +27,7 @@ echo "examples/php/agent_assist.php: ok"
 for f in $(find examples/php/spryker -name '*.php' | sort); do
     php -l "$f" >/dev/null
 done
-echo "examples/php/spryker: syntax ok (exercised by tests/php/SprykerExampleTest.php)"
+echo "examples/php/spryker: syntax ok (exercised by tests/php/Spryker*Test.php)"
 
 if [ "${VALGRIND:-0}" = 1 ]; then
     echo "== valgrind"

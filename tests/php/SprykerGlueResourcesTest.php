@@ -5,19 +5,20 @@ declare(strict_types=1);
 namespace AgentOauth\Tests;
 
 use AgentOauth\Engine;
+use Generated\Shared\Transfer\AgentOauthCustomerRecordTransfer;
 use Generated\Shared\Transfer\CustomerAutocompleteResponseTransfer;
 use Generated\Shared\Transfer\CustomerQueryTransfer;
-use Generated\Shared\Transfer\CustomerResponseTransfer;
 use Generated\Shared\Transfer\CustomerTransfer;
 use Generated\Shared\Transfer\PaginationTransfer;
 use Generated\Shared\Transfer\RestErrorMessageTransfer;
 use Generated\Shared\Transfer\UserTransfer;
+use Pyz\Client\AgentOauth\AgentOauthClientInterface;
 use Pyz\Glue\AgentOauth\AgentOauthConfig;
 use Pyz\Glue\AgentOauth\Plugin\GlueApplication\AgentOauthFormattedControllerBeforeActionPlugin;
 use Pyz\Glue\AgentOauth\ShopDirectory;
 use Pyz\Shared\AgentOauth\AgentOauthConstants;
+use Pyz\Shared\AgentOauth\DirectoryRecords;
 use Spryker\Client\Agent\AgentClientInterface;
-use Spryker\Client\Customer\CustomerClientInterface;
 use Spryker\Glue\AuthRestApi\Controller\RefreshTokensResourceController as SprykerRefreshTokensResourceController;
 use Spryker\Glue\AuthRestApi\Plugin\GlueApplication\FormattedControllerBeforeActionValidateAccessTokenPlugin;
 use Spryker\Glue\AuthRestApi\Processor\AccessTokens\AccessTokenValidator;
@@ -53,7 +54,7 @@ final class SprykerGlueResourcesTest extends TestCase
     {
         $this->config = self::config(['client_id' => uniqid('pyz-glue-'), 'glue_base_url' => self::BASE]);
         AbstractBundleConfig::$values = [AgentOauthConstants::ENGINE_CONFIGURATION => $this->config];
-        Locator::$clients = ['agent' => self::agentClient(), 'customer' => self::customerClient()];
+        Locator::$clients = ['agent' => self::agentClient(), 'agentOauth' => self::agentOauthClient()];
         Locator::$asked = [];
         LoggerFactory::$records = [];
         SprykerRefreshTokensResourceController::$calls = [];
@@ -77,14 +78,15 @@ final class SprykerGlueResourcesTest extends TestCase
         };
     }
 
-    /** The shop's spy_customer, through Glue's CustomerClient. */
-    private static function customerClient(): CustomerClientInterface
+    /** The shop's spy_customer, through the Pyz AgentOauth client (Zed's gateway; SprykerHandlerModeB2bTest runs the real hop). */
+    private static function agentOauthClient(): AgentOauthClientInterface
     {
-        return new class () implements CustomerClientInterface {
-            public function findCustomerByReference(CustomerTransfer $customer): CustomerResponseTransfer
+        return new class () implements AgentOauthClientInterface {
+            public function findImpersonationCustomer(AgentOauthCustomerRecordTransfer $asked): AgentOauthCustomerRecordTransfer
             {
-                $found = $customer->getCustomerReference() === 'DE--5';
-                return (new CustomerResponseTransfer())->setIsSuccess($found)->setCustomerTransfer($found ? SprykerGlueResourcesTest::spyCustomer() : null);
+                $found = $asked->getCustomerReference() === 'DE--5';
+                return (new AgentOauthCustomerRecordTransfer())->setCustomerReference($asked->getCustomerReference())
+                    ->setRecord($found ? json_encode(DirectoryRecords::customer(SprykerGlueResourcesTest::spyCustomer())) : null);
             }
         };
     }
@@ -164,7 +166,7 @@ final class SprykerGlueResourcesTest extends TestCase
     private function glueEngine(): Engine
     {
         $engine = Engine::shared($this->config);
-        $directory = new ShopDirectory(self::agentClient(), self::customerClient());
+        $directory = new ShopDirectory(self::agentClient(), self::agentOauthClient());
         $engine->setAgentDirectory([$directory, 'findAgent']);
         $engine->setCustomerDirectory([$directory, 'findCustomer'], [$directory, 'searchCustomers']);
         return $engine;
@@ -452,6 +454,6 @@ final class SprykerGlueResourcesTest extends TestCase
         self::call('POST', '/refresh-tokens', [], self::body('refresh-tokens', ['refreshToken' => 'def50200ab']));
         self::assertSame([], Locator::$asked);
         self::assertSame(201, $this->agentLogin()['status']);
-        self::assertSame(['agent', 'customer'], Locator::$asked, 'the directories, fetched when the engine was built');
+        self::assertSame(['agent', 'agentOauth'], Locator::$asked, 'the directories, fetched when the engine was built');
     }
 }

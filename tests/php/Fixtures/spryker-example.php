@@ -8,9 +8,10 @@
 declare(strict_types=1);
 
 require_once __DIR__ . '/spryker-shims.php';
-// Stand-ins of the Glue application (resource route plugins, controllers)
-// and of Zed's console, B2B identifier expanders and installers (issue 13).
-foreach (['spryker-shims-glue.php', 'spryker-shims-zed.php'] as $shims) {
+// Stand-ins of the Glue application (resource route plugins, controllers),
+// of Zed's console, B2B identifier expanders and installers, and of the
+// Client kernel and the ZedRequest hop to Zed's gateway (issue 13).
+foreach (['spryker-shims-glue.php', 'spryker-shims-zed.php', 'spryker-shims-client.php'] as $shims) {
     if (is_file(__DIR__ . '/' . $shims)) {
         require_once __DIR__ . '/' . $shims;
     }

@@ -10,7 +10,8 @@ class AgentOauthDependencyProvider extends AbstractBundleDependencyProvider
 {
     public const CLIENT_AGENT = 'CLIENT_AGENT';
 
-    public const CLIENT_CUSTOMER = 'CLIENT_CUSTOMER';
+    /** Pyz\Client\AgentOauth: customers as Spryker's impersonation grant finds them, from Zed. */
+    public const CLIENT_AGENT_OAUTH = 'CLIENT_AGENT_OAUTH';
 
     /** Runs Spryker's own refresh-tokens controller through Glue's ControllerFilter. */
     public const PLUGIN_GLUE_REST_CONTROLLER_LISTENER = 'PLUGIN_GLUE_REST_CONTROLLER_LISTENER';
@@ -22,8 +23,8 @@ class AgentOauthDependencyProvider extends AbstractBundleDependencyProvider
         $container->set(static::CLIENT_AGENT, function (Container $container) {
             return $container->getLocator()->agent()->client();
         });
-        $container->set(static::CLIENT_CUSTOMER, function (Container $container) {
-            return $container->getLocator()->customer()->client();
+        $container->set(static::CLIENT_AGENT_OAUTH, function (Container $container) {
+            return $container->getLocator()->agentOauth()->client();
         });
         $container->set(static::PLUGIN_GLUE_REST_CONTROLLER_LISTENER, function () {
             return new GlueRestControllerListenerEventDispatcherPlugin();

@@ -3,12 +3,12 @@
 namespace Pyz\Glue\AgentOauth;
 
 use AgentOauth\Engine;
+use Pyz\Client\AgentOauth\AgentOauthClientInterface;
 use Pyz\Glue\AgentOauth\Processor\Engine\EngineRequestForwarder;
 use Pyz\Glue\AgentOauth\Processor\Engine\EngineRequestForwarderInterface;
 use Pyz\Glue\AgentOauth\Processor\RefreshTokens\RefreshTokensRouter;
 use Pyz\Glue\AgentOauth\Processor\RefreshTokens\RefreshTokensRouterInterface;
 use Spryker\Client\Agent\AgentClientInterface;
-use Spryker\Client\Customer\CustomerClientInterface;
 use Spryker\Glue\AuthRestApi\Controller\RefreshTokensResourceController as SprykerRefreshTokensResourceController;
 use Spryker\Glue\GlueApplication\Plugin\EventDispatcher\GlueRestControllerListenerEventDispatcherPlugin;
 use Spryker\Glue\Kernel\AbstractFactory;
@@ -59,7 +59,7 @@ class AgentOauthFactory extends AbstractFactory
 
     public function createShopDirectory(): ShopDirectory
     {
-        return new ShopDirectory($this->getAgentClient(), $this->getCustomerClient());
+        return new ShopDirectory($this->getAgentClient(), $this->getAgentOauthClient());
     }
 
     /**
@@ -83,8 +83,8 @@ class AgentOauthFactory extends AbstractFactory
         return $this->getProvidedDependency(AgentOauthDependencyProvider::CLIENT_AGENT);
     }
 
-    public function getCustomerClient(): CustomerClientInterface
+    public function getAgentOauthClient(): AgentOauthClientInterface
     {
-        return $this->getProvidedDependency(AgentOauthDependencyProvider::CLIENT_CUSTOMER);
+        return $this->getProvidedDependency(AgentOauthDependencyProvider::CLIENT_AGENT_OAUTH);
     }
 }

@@ -85,7 +85,7 @@ class AgentOauthAccessTokenValidatorPlugin extends AbstractPlugin implements Acc
             $agentClient = \Spryker\Client\Kernel\Locator::getInstance()->agent()->client();
             $directory = new \Pyz\Glue\AgentOauth\ShopDirectory(
                 $agentClient,
-                \Spryker\Client\Kernel\Locator::getInstance()->customer()->client(),
+                \Spryker\Client\Kernel\Locator::getInstance()->agentOauth()->client(),
             );
             $engine->setAgentDirectory([$directory, 'findAgent']);
 
