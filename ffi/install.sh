@@ -12,7 +12,7 @@
 # AO_LIB_DIR  where the built libraries are (default target/release)
 # AO_STRIP    0 keeps the debug line tables; by default the installed
 #             libraries are stripped of them (60 MB -> 10 MB), as
-#             packagers ship them
+#             packagers ship them (STRIP names the tool, for cross builds)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 PREFIX=${PREFIX:-/usr/local}
@@ -40,8 +40,8 @@ ln -sf "libagent_oauth.so.$VERSION" "$lib/libagent_oauth.so.$MAJOR" # the SONAME
 ln -sf "libagent_oauth.so.$MAJOR" "$lib/libagent_oauth.so"          # -lagent_oauth: found at link time
 if [ "${AO_STRIP:-1}" != 0 ]; then
     # The shared library keeps its dynamic symbol table (the ao_* API).
-    strip --strip-unneeded "$lib/libagent_oauth.so.$VERSION"
-    strip --strip-debug "$lib/libagent_oauth.a"
+    ${STRIP:-strip} --strip-unneeded "$lib/libagent_oauth.so.$VERSION"
+    ${STRIP:-strip} --strip-debug "$lib/libagent_oauth.a"
 fi
 sed -e "s|@PREFIX@|$PREFIX|" -e "s|@LIBDIR@|$LIBDIR|" -e "s|@VERSION@|$VERSION|" \
     -e "s|@NATIVE_STATIC_LIBS@|$NATIVE_STATIC_LIBS|" \

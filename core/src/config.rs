@@ -230,6 +230,13 @@ impl Config {
             ));
         }
         self.impersonation.compile()?;
+        // Wrong consent codes are limited by the lockout (D30): without it a
+        // million codes could be tried within a code's lifetime.
+        if self.impersonation.require_customer_consent && self.lockout.max_failures == 0 {
+            return Err(Error::Config(
+                "impersonation.require_customer_consent needs the lockout (lockout.max_failures of at least 1): it limits wrong consent codes".into(),
+            ));
+        }
         if self.refresh_token_ttl == Some(0) {
             return Err(Error::Config("refresh_token_ttl must be positive".into()));
         }

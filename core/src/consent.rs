@@ -99,15 +99,15 @@ pub fn iso8601(unix: i64) -> String {
         .to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// The key consent codes are hashed under: HMAC-SHA256 of a fixed label,
-/// keyed with the private key's DER bytes. Several servers sharing the key
-/// file share it; a key rotation voids the codes not yet used.
-pub(crate) fn derive_key(private_key_pem: &[u8]) -> Result<hmac::Key> {
-    let der = pem::parse(private_key_pem)
-        .map_err(|_| Error::Config("the private key is not PEM".into()))?;
-    let seed = hmac::Key::new(hmac::HMAC_SHA256, der.contents());
-    let tag = hmac::sign(&seed, b"agent-oauth consent code key v1");
-    Ok(hmac::Key::new(hmac::HMAC_SHA256, tag.as_ref()))
+/// The key consent codes are hashed under: the SHA-256 of the signing key's
+/// RS256 signature of a fixed label. RSASSA-PKCS1-v1_5 is deterministic, so
+/// every server holding the key derives the same hashing key, whatever form
+/// its key file has (PKCS#1 or PKCS#8, PEM line endings); nobody without
+/// the private key can. A key rotation voids the codes not yet used.
+pub(crate) fn derive_key(signing: &crate::token::SigningKey) -> Result<hmac::Key> {
+    let signature = signing.sign(b"agent-oauth consent code key v1")?;
+    let seed = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &signature);
+    Ok(hmac::Key::new(hmac::HMAC_SHA256, seed.as_ref()))
 }
 
 /// The lockout key of wrong consent codes for one agent and customer. It
@@ -136,13 +136,17 @@ fn own_customer_reference(claims: &AccessClaims) -> Option<&str> {
 
 impl Engine {
     /// The customer behind a customer's own access token (D1: verified with
-    /// the shop's key). An invalid token is 001; an agent or impersonation
-    /// token, or one without a customer, is [`Error::CustomerOnly`] (403).
+    /// the shop's key). An invalid token, or one whose customer the directory
+    /// no longer has as active (anonymized, deleted), is 001; an agent or
+    /// impersonation token, or one without a customer, is
+    /// [`Error::CustomerOnly`] (403).
     fn customer_of(&self, customer_token: &str) -> Result<String> {
         let claims = self.verify(customer_token)?;
-        own_customer_reference(&claims)
-            .map(str::to_owned)
-            .ok_or(Error::CustomerOnly)
+        let reference = own_customer_reference(&claims).ok_or(Error::CustomerOnly)?;
+        match self.active_customer(reference)? {
+            Some(customer) => Ok(customer.customer_reference),
+            None => Err(Error::InvalidAccessToken),
+        }
     }
 
     /// Creates a consent code for the customer whose own token this is
@@ -298,9 +302,12 @@ impl Engine {
 /// A stored session as its customer sees it: revoked when its family was
 /// revoked, ended once its last refresh token expired, else active.
 fn session_view(row: SessionSummary, display: AgentDisplay, now: i64) -> CustomerSession {
+    // A revocation reaches rows that had expired already (blocking an agent
+    // revokes all its sessions); such a session ended by its expiry.
     let (status, ended_at) = match row.revoked_at {
+        Some(at) if at < row.expires_at => (SessionStatus::Revoked, Some(at)),
+        _ if row.expires_at <= now => (SessionStatus::Ended, Some(row.expires_at)),
         Some(at) => (SessionStatus::Revoked, Some(at)),
-        None if row.expires_at <= now => (SessionStatus::Ended, Some(row.expires_at)),
         None => (SessionStatus::Active, None),
     };
     CustomerSession {
@@ -350,6 +357,12 @@ mod tests {
         let view = session_view(summary(None, 201), AgentDisplay::None, 200);
         assert_eq!((view.status, view.ended_at), (SessionStatus::Active, None));
         assert_eq!(view.agent, None);
+        // Revoked only after it had expired: it ended by its expiry.
+        let view = session_view(summary(Some(950), 900), AgentDisplay::Username, 1000);
+        assert_eq!(
+            (view.status, view.ended_at),
+            (SessionStatus::Ended, Some(900))
+        );
     }
 
     #[test]
@@ -359,18 +372,16 @@ mod tests {
     }
 
     #[test]
-    fn the_consent_key_follows_the_key_not_its_pem_layout() {
-        let pem = crate::token::generate_private_key_pem().unwrap();
-        let crlf = pem.replace('\n', "\r\n");
-        let sign = |k: &hmac::Key| hmac::sign(k, b"DE--5\x00123456").as_ref().to_vec();
-        assert_eq!(
-            sign(&derive_key(pem.as_bytes()).unwrap()),
-            sign(&derive_key(crlf.as_bytes()).unwrap())
-        );
-        let other = crate::token::generate_private_key_pem().unwrap();
-        assert_ne!(
-            sign(&derive_key(pem.as_bytes()).unwrap()),
-            sign(&derive_key(other.as_bytes()).unwrap())
-        );
+    fn the_consent_key_follows_the_key_not_its_file_form() {
+        let key = |pem: &str| {
+            derive_key(&crate::token::SigningKey::from_pem(pem.as_bytes()).unwrap()).unwrap()
+        };
+        let tag = |k: &hmac::Key| hmac::sign(k, b"DE--5\x00123456").as_ref().to_vec();
+        let pkcs1 = include_str!("../tests/keys/test-only-private-key.pem");
+        let pkcs8 = include_str!("../tests/keys/test-only-private-key-pkcs8.pem");
+        assert_eq!(tag(&key(pkcs1)), tag(&key(pkcs8)));
+        assert_eq!(tag(&key(pkcs1)), tag(&key(&pkcs1.replace('\n', "\r\n"))));
+        let other = include_str!("../tests/keys/test-only-other-private-key.pem");
+        assert_ne!(tag(&key(pkcs1)), tag(&key(other)));
     }
 }

@@ -228,10 +228,9 @@ impl EngineBuilder {
         config.validate()?;
         let mut pem = config.load_private_key()?;
         let signing = SigningKey::from_pem(&pem);
-        let consent_key = crate::consent::derive_key(&pem);
         pem.zeroize();
         let signing = signing?;
-        let consent_key = consent_key?;
+        let consent_key = crate::consent::derive_key(&signing)?;
         let previous = config
             .load_previous_keys()?
             .iter()

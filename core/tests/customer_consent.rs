@@ -66,6 +66,7 @@ fn setup(policy: &str) -> Setup {
 }
 
 const CONSENT: &str = r#"{"require_customer_consent":true}"#;
+const CONSENT_CONFIG: &str = r#"{"impersonation":{"require_customer_consent":true}}"#;
 
 /// A token as league signs one for Spryker with the shop's key (D1).
 fn shop_token(sub: &str, scopes: &[&str], now: i64) -> String {
@@ -278,7 +279,14 @@ fn only_a_customers_own_token_creates_a_consent_or_lists_sessions() {
         &["customer"],
         NOW - 30000,
     );
-    for token in ["", "a.b.c", &expired] {
+    // A customer the directory no longer has (deleted), or an inactive
+    // (anonymized) one: the token no longer stands for anyone.
+    let deleted = customer_token("DE--404", 404);
+    let mut anne = s.engine.find_customer("DE--6").unwrap().unwrap();
+    anne.is_active = false;
+    s.engine.upsert_customer(&anne).unwrap();
+    let anonymized = customer_token("DE--6", 6);
+    for token in ["", "a.b.c", &expired, &deleted, &anonymized] {
         assert!(matches!(
             s.engine.create_consent(token, IP),
             Err(Error::InvalidAccessToken)
@@ -553,4 +561,37 @@ fn the_agent_is_shown_as_the_shop_chooses() {
             .unwrap();
         assert_eq!(page.sessions[0].agent, expected, "{display}");
     }
+}
+
+/// Two app servers on one store, one with the key file as PKCS#1 and one as
+/// PKCS#8 (the same key): a code made through one is taken by the other.
+#[test]
+fn a_code_made_on_one_server_is_taken_on_another_whatever_its_key_file_form() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("shared.db").to_string_lossy().into_owned();
+    let clock = Arc::new(FixedClock::new(NOW));
+    let engine = |pem: &str| {
+        let mut config = Config::from_json(CONSENT_CONFIG).expect("configuration");
+        config.private_key_pem = Some(pem.into());
+        config.argon2 = CHEAP;
+        config.database_path = path.clone();
+        Engine::builder()
+            .config(config)
+            .clock(clock.clone())
+            .random(Arc::new(OsRandom))
+            .build()
+            .expect("engine")
+    };
+    let first = engine(TEST_KEY);
+    common::seed(&first).expect("seed");
+    let second = engine(include_str!("keys/test-only-private-key-pkcs8.pem"));
+    assert_eq!(first.kid(), second.kid());
+    let code = first
+        .create_consent(&customer_token(CUSTOMER, 5), IP)
+        .unwrap()
+        .code;
+    let agent = second.agent_login(AGENT, PASSWORD, IP).unwrap();
+    second
+        .impersonate_with_consent(&agent.access_token, CUSTOMER, None, Some(&code), IP)
+        .expect("the other server takes the code");
 }

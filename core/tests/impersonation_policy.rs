@@ -336,6 +336,10 @@ fn policy_values_are_checked_when_the_engine_is_built() {
             "unknown field `require_reasons`",
         ),
         (r#"{"impersonation":[]}"#, "objects for argon2"),
+        (
+            r#"{"impersonation":{"require_customer_consent":true},"lockout":{"max_failures":0}}"#,
+            "impersonation.require_customer_consent needs the lockout",
+        ),
     ] {
         match Config::from_json(json) {
             Err(Error::Config(m)) => assert!(m.contains(message), "{json}: {m}"),

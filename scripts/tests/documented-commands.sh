@@ -7,8 +7,11 @@
 #
 # The environment is the only thing arranged: HOME is a scratch directory
 # (so `PREFIX=$HOME/.local` installs land there), the copy's `target` is
-# this checkout's (builds are shared, not repeated), and `sudo` runs the
-# command as is when we are root already.
+# this checkout's (builds are shared, not repeated), `sudo` runs the command
+# as is when we are root already, apt asks nothing, and no command reads
+# stdin. Every ```sh block found must run: their count is checked against
+# the file's opening fences, and php-ext/README.md must run the PHP suite
+# (php-ext/run-tests.sh), which test-all.sh runs only through it.
 #
 #   scripts/tests/documented-commands.sh [FILE...]   (default: all three)
 set -euo pipefail
@@ -32,6 +35,7 @@ export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
 export PATH="$CARGO_HOME/bin:$PATH"
 export HOME="$scratch/home"
+export DEBIAN_FRONTEND=noninteractive
 unset CARGO_TARGET_DIR PKG_CONFIG_PATH
 if [ "$(id -u)" -eq 0 ]; then
     printf '#!/bin/sh\nexec "$@"\n' > "$scratch/bin/sudo"
@@ -57,6 +61,12 @@ blocks() {
     esac
 }
 
+if [[ " ${files[*]} " == *" php-ext/README.md "* ]] &&
+    ! blocks php-ext/README.md | tr '\0' '\n' | grep -q '^php-ext/run-tests.sh'; then
+    echo "documented-commands: php-ext/README.md no longer runs php-ext/run-tests.sh (the PHP suite)" >&2
+    exit 1
+fi
+
 count=0
 for file in "${files[@]}"; do
     n=0
@@ -65,7 +75,7 @@ for file in "${files[@]}"; do
         n=$((n + 1))
         echo "== $file, command block $n"
         printf '%s\n' "$block" | sed 's/^/   $ /'
-        if ! (cd "$copy" && bash -e -o pipefail -c "$block"); then
+        if ! (cd "$copy" && bash -e -o pipefail -c "$block" </dev/null); then
             echo "documented-commands: $file, block $n failed" >&2
             exit 1
         fi
@@ -74,6 +84,15 @@ for file in "${files[@]}"; do
         echo "documented-commands: no command block found in $file" >&2
         exit 1
     fi
+    case "$file" in
+    *.md)
+        fences=$(grep -c '^```sh$' "$copy/$file")
+        if [ "$n" -ne "$fences" ]; then
+            echo "documented-commands: $file opens $fences sh blocks, $n ran" >&2
+            exit 1
+        fi
+        ;;
+    esac
     count=$((count + n))
 done
 echo "documented-commands: ${#files[@]} files, $count command blocks, all ran"

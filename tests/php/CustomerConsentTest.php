@@ -304,7 +304,7 @@ final class CustomerConsentTest extends TestCase
 
         $response = self::sessions($engine, self::customerToken(5));
         self::assertSame(200, $response['status'], $response['body']);
-        self::assertSame([self::JSON_API], $response['headers']);
+        self::assertSame([self::JSON_API, ['Cache-Control', 'no-store']], $response['headers']);
         $document = json_decode($response['body'], true, 512, JSON_THROW_ON_ERROR);
         self::assertSame(['data', 'links'], array_keys($document));
         self::assertCount(2, $document['data']);

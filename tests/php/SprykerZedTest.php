@@ -441,7 +441,7 @@ final class SprykerZedTest extends TestCase
             ],
             [
                 'name' => 'agent-oauth-purge-expired',
-                'command' => '$PHP_BIN vendor/bin/console agent-oauth:purge-expired',
+                'command' => '$PHP_BIN vendor/bin/console agent-oauth:purge-expired --retention=7776000',
                 'schedule' => '0 * * * *',
                 'enable' => true,
             ],
@@ -586,8 +586,16 @@ final class SprykerZedTest extends TestCase
         self::assertStringNotContainsString('PRIVATE KEY', $printed);
         self::assertSame(file_get_contents(TEST_KEY), file_get_contents($this->dir . '/dev_only_private.key'), 'the running key is untouched');
 
-        // Again before the deploy: a newer pair, the same previous key once.
+        // Again before the deploy: refused, nothing overwritten (the shop may
+        // read its running key from here).
         $firstPrivate = file_get_contents("$keys/private.pem");
+        self::assertSame(
+            [1, " The key was not rotated: $keys/private.pem exists: deploy that pair and delete it first\n"],
+            self::console('agent-oauth:keys:rotate', ['--directory' => $keys]),
+        );
+        self::assertSame($firstPrivate, file_get_contents("$keys/private.pem"));
+        // Once it is deployed and deleted: a newer pair, the same previous key once.
+        unlink("$keys/private.pem");
         [$code, $again] = self::console('agent-oauth:keys:rotate', ['--directory' => $keys]);
         self::assertSame(0, $code);
         self::assertSame($previous, glob("$keys/previous/*.pem"));

@@ -255,7 +255,8 @@ pub(super) fn customer_sessions(engine: &Engine, request: &GlueRequest<'_>) -> G
         })
         .collect();
     let links = paging_links(engine, request, (page.offset, page.limit), page.total);
-    response::ok(&json!({"data": data, "links": links}))
+    // Personal data (who acted, why): no shared cache keeps it.
+    response::ok(&json!({"data": data, "links": links})).with_header("Cache-Control", "no-store")
 }
 
 /// `POST /refresh-tokens`: refresh.

@@ -40,7 +40,7 @@ impl GlueResponse {
         }
     }
 
-    fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+    pub(super) fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
         self
     }

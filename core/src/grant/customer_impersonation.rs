@@ -231,7 +231,7 @@ impl Engine {
     }
 
     /// The customer under this reference if it exists and is active.
-    fn active_customer(&self, customer_reference: &str) -> Result<Option<Customer>> {
+    pub(crate) fn active_customer(&self, customer_reference: &str) -> Result<Option<Customer>> {
         if customer_reference.is_empty() {
             return Ok(None);
         }

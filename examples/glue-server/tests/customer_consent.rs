@@ -240,6 +240,7 @@ fn the_customer_lists_the_sessions_on_their_account() {
     let reply = server.get(SESSIONS, &[("Authorization", &auth)]);
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_eq!(reply.header("Content-Type"), Some(JSON_API));
+    assert_eq!(reply.header("Cache-Control"), Some("no-store"));
     let doc = reply.json();
     let sessions = doc["data"].as_array().expect("data");
     assert_eq!(sessions.len(), 2, "{doc}");

@@ -311,6 +311,10 @@ namespace Spryker\Zed\Kernel {
 
         protected function get(string $key, mixed $default = null): mixed
         {
+            // As Spryker's: an unset key without a default is an error.
+            if (!array_key_exists($key, self::$values) && $default === null) {
+                throw new \Exception(sprintf('Could not find config key "%s" in "%s"', $key, static::class));
+            }
             return self::$values[$key] ?? $default;
         }
     }

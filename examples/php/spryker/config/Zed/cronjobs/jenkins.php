@@ -16,10 +16,11 @@ $jobs[] = [
     'enable' => true,
 ];
 
-/* AgentOauth */
+/* AgentOauth: ended sessions stay 90 days, so customers still see who acted
+   on their account (GET /customer-impersonation-sessions). */
 $jobs[] = [
     'name' => 'agent-oauth-purge-expired',
-    'command' => '$PHP_BIN vendor/bin/console agent-oauth:purge-expired',
+    'command' => '$PHP_BIN vendor/bin/console agent-oauth:purge-expired --retention=7776000',
     'schedule' => '0 * * * *',
     'enable' => true,
 ];

@@ -27,6 +27,9 @@ class AgentOauthConfig extends AbstractBundleConfig
     /** Where agent-oauth:keys:rotate writes; null when the shop set none. */
     public function getKeyRotationDirectory(): ?string
     {
-        return $this->get(AgentOauthConstants::KEY_ROTATION_DIRECTORY);
+        // Spryker's Config::get() throws for an unset key without a default.
+        $directory = $this->get(AgentOauthConstants::KEY_ROTATION_DIRECTORY, '');
+
+        return $directory === '' ? null : $directory;
     }
 }

@@ -24,7 +24,10 @@ use RuntimeException;
  *    its creation, never printed.
  *
  * The new pair is checked by the engine itself (it refuses weak or
- * malformed keys) before anything is written.
+ * malformed keys) before anything is written. A directory that holds a
+ * private.pem already is refused: a pair from an earlier rotation waits to
+ * be deployed, or the shop reads its running key from there, and writing
+ * over it would change the key league and the engine use at once.
  */
 class SigningKeyRotator
 {
@@ -44,6 +47,9 @@ class SigningKeyRotator
     public function rotate(string $directory, int $now): array
     {
         $directory = rtrim($directory, '/');
+        if (file_exists("$directory/private.pem")) {
+            throw new RuntimeException("$directory/private.pem exists: deploy that pair and delete it first");
+        }
         $oldKid = $this->engine->kid();
         // The engine writes PEM lines with CRLF; files get the usual LF.
         $oldPublicKey = str_replace("\r\n", "\n", $this->engine->publicKeyPem());
