@@ -23,6 +23,14 @@ need phpunit phpunit
 # The PostgreSQL store's tests start a real server from Debian's packages.
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || packages+=(postgresql)
 has_libclang || packages+=(libclang-dev)
+# php-ext/README.md's install line runs verbatim later
+# (scripts/tests/documented-commands.sh): with exactly its packages present it
+# needs no package lists, whatever other PHP version or libclang the machine
+# has.
+for p in php8.2-cli php8.2-dev libclang-dev; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+        [[ " ${packages[*]} " == *" $p "* ]] || packages+=("$p")
+done
 if [ ${#packages[@]} -gt 0 ]; then
     echo "installing: ${packages[*]}"
     sudo=""

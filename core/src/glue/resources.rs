@@ -285,14 +285,9 @@ pub(super) fn refresh(engine: &Engine, request: &GlueRequest<'_>) -> GlueRespons
 
 /// `DELETE /refresh-tokens/{token|mine}`: revocation, always 204 (D8).
 pub(super) fn revoke(engine: &Engine, request: &GlueRequest<'_>, id: &str) -> GlueResponse {
-    let authorization = request
-        .header("Authorization")
-        .filter(|h| !h.trim().is_empty());
-    let Some(authorization) = authorization else {
-        return response::error(&Error::MissingAccessToken);
-    };
-    let Some(caller) = bearer_token(authorization) else {
-        return response::error(&Error::InvalidAccessToken);
+    let caller = match required_bearer(request) {
+        Ok(t) => t,
+        Err(r) => return r,
     };
     let id: String = form_urlencoded::parse(format!("id={id}").as_bytes())
         .next()
