@@ -7,7 +7,10 @@
  *
  * Usage: policy <test-only private key path>
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <stdint.h>
+#include <time.h>
 
 #include "check.h"
 
@@ -94,6 +97,38 @@ static void caps_and_lifetime(const char *key_path) {
     ao_engine_free(engine);
 }
 
+/* The hourly cap, and the session age at a refresh (the engine's clock is
+ * the system's: the test waits until the session is two seconds old). */
+static void hourly_cap_and_session_age(const char *key_path) {
+    ao_engine *engine = engine_with(
+        key_path, "\"impersonation\":{\"max_starts_per_agent_per_hour\":1,\"max_session_seconds\":1}");
+    ao_token_response *agent = login(engine);
+    const char *token = ao_token_response_access_token(agent);
+    ao_token_response *imp = NULL;
+    CHECK_OK(ao_engine_impersonate(engine, token, "DE--1", NULL, IP, &imp));
+    ao_token_response *second = NULL;
+    CHECK_RC(ao_engine_impersonate(engine, token, "DE--2", NULL, IP, &second), AO_RESULT_IMPERSONATION_FAILED);
+    CHECK(second == NULL);
+
+    time_t start = time(NULL);
+    struct timespec step = {0, 50 * 1000 * 1000};
+    while (time(NULL) < start + 2) nanosleep(&step, NULL);
+    ao_token_response *refreshed = NULL;
+    CHECK_RC(ao_engine_refresh(engine, ao_token_response_refresh_token(imp), IP, &refreshed),
+             AO_RESULT_IMPERSONATION_FAILED);
+    CHECK(refreshed == NULL);
+
+    char *events = NULL;
+    CHECK_OK(ao_engine_audit_query(engine, "{}", &events));
+    CHECK_CONTAINS(events, "\"policy\":\"max_starts_per_agent_per_hour: 1 of 1 started within the hour\"");
+    CHECK_CONTAINS(events, "\"policy\":\"max_session_seconds: ");
+    CHECK_CONTAINS(events, " s old, at most 1 s\"");
+    ao_string_free(events);
+    ao_token_response_free(imp);
+    ao_token_response_free(agent);
+    ao_engine_free(engine);
+}
+
 /* The resource server's test: which tokens are the engine's, and the strict
  * check that ends an impersonation once its agent is blocked. */
 static void engine_tokens(const char *key_path) {
@@ -166,6 +201,7 @@ int main(int argc, char **argv) {
     }
     reasons(argv[1]);
     caps_and_lifetime(argv[1]);
+    hourly_cap_and_session_age(argv[1]);
     engine_tokens(argv[1]);
     opted_out_customer(argv[1]);
     bad_values(argv[1]);

@@ -78,6 +78,25 @@ final class ImpersonationPolicyTest extends TestCase
         $events = $engine->auditEvents();
         self::assertSame('1 started of 1 within the hour', $events[1]['policy']);
         self::assertSame('max_starts_per_agent_per_hour: 1 of 1 started within the hour', $events[2]['policy']);
+
+        // The session age at a refresh: the engine's clock is the system's,
+        // so the session is left to grow two seconds old.
+        $aged = self::policyEngine(['max_session_seconds' => 1]);
+        $agent = self::login($aged);
+        $started = time();
+        $impersonation = $aged->impersonateCustomer($agent['access_token'], 'DE--5', null, IP);
+        while (time() < $started + 2) {
+            usleep(50000);
+        }
+        try {
+            $aged->refresh($impersonation['refresh_token'], IP);
+            self::fail('a session past max_session_seconds must not be refreshed');
+        } catch (ImpersonationFailedException $e) {
+            self::assertSame(['4104', 401], [$e->getGlueCode(), $e->getHttpStatus()]);
+        }
+        $denied = array_values(array_filter($aged->auditEvents(), static fn (array $e): bool => $e['kind'] === 'impersonation_denied'));
+        self::assertCount(1, $denied);
+        self::assertMatchesRegularExpression('/^max_session_seconds: [0-9]+ s old, at most 1 s$/', $denied[0]['policy']);
     }
 
     public function testShortLifetimeAndDefaults(): void

@@ -322,3 +322,27 @@ fn the_customer_lists_the_sessions_on_their_account() {
         format!(r#"{{"data":[],"links":{{"self":"{BASE}{SESSIONS}"}}}}"#)
     );
 }
+
+#[test]
+fn an_expired_code_is_refused() {
+    let data = DataDir::with_config(
+        r#""impersonation":{"require_customer_consent":true,"consent_ttl":1}"#,
+    );
+    let server = data.serve(&[]);
+    let agent = server.admin();
+    let karl = customer_token(&data, "DE--5", 5);
+    let reply = server.post(CONSENTS, &[("Authorization", &bearer(&karl))], "");
+    assert_eq!(reply.status, 201, "{reply:?}");
+    assert_eq!(reply.json()["data"]["attributes"]["expiresIn"], 1);
+    let code = reply.json()["data"]["attributes"]["consentCode"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The server's clock is real: two seconds pass the code's one.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    impersonate(&server, &agent, "DE--5", Some(&code)).assert_error(401, E4104);
+    assert_eq!(
+        denied_policies(&data),
+        ["require_customer_consent: consent code expired"]
+    );
+}

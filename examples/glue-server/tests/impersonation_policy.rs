@@ -179,3 +179,48 @@ fn a_customer_added_with_no_impersonation_is_refused_4104() {
         .collect();
     assert_eq!(denied, ["impersonation_allowed: false for this customer"]);
 }
+
+#[test]
+fn the_hourly_cap_answers_4104_and_names_its_figures() {
+    let data = DataDir::with_config(r#""impersonation":{"max_starts_per_agent_per_hour":2}"#);
+    let server = data.serve(&[]);
+    let agent = server.admin();
+    for reference in ["DE--5", "DE--6"] {
+        impersonate(&server, &agent, &[("customerReference", reference)])
+            .assert_tokens("agent-customer-impersonation-access-tokens");
+    }
+    impersonate(&server, &agent, &[("customerReference", "DE--1")]).assert_error(401, E4104);
+    let policies: Vec<String> = audit(&data)
+        .iter()
+        .filter(|e| e["kind"] == "impersonation_denied")
+        .map(|e| e["policy"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        policies,
+        ["max_starts_per_agent_per_hour: 2 of 2 started within the hour"]
+    );
+}
+
+#[test]
+fn a_session_past_its_age_is_not_refreshed() {
+    let data = DataDir::with_config(r#""impersonation":{"max_session_seconds":1}"#);
+    let server = data.serve(&[]);
+    let agent = server.admin();
+    let imp = impersonate(&server, &agent, &[("customerReference", "DE--5")])
+        .assert_tokens("agent-customer-impersonation-access-tokens");
+    // The server's clock is real: two seconds make the session at least one old.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    server.refresh(&imp.refresh).assert_error(401, E4104);
+    let events = audit(&data);
+    let denied: Vec<&str> = events
+        .iter()
+        .filter(|e| e["kind"] == "impersonation_denied")
+        .map(|e| e["policy"].as_str().unwrap())
+        .collect();
+    assert_eq!(denied.len(), 1, "{events:?}");
+    assert!(
+        denied[0].starts_with("max_session_seconds: ")
+            && denied[0].ends_with(" s old, at most 1 s"),
+        "{denied:?}"
+    );
+}
