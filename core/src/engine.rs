@@ -283,11 +283,13 @@ impl EngineBuilder {
             leeway: config.leeway,
         };
         let agents_in_store = self.agents.is_none();
+        let customers_in_store = self.customers.is_none();
         let policy = config.impersonation.compile()?;
         Ok(Engine {
             inner: Arc::new(Inner {
                 agents: self.agents.unwrap_or_else(|| db.clone()),
                 agents_in_store,
+                customers_in_store,
                 policy,
                 customers: self.customers.unwrap_or_else(|| db.clone()),
                 store: db,
@@ -346,6 +348,9 @@ pub(crate) struct Inner {
     /// True when `agents` is `store`: the strict check then reads the
     /// session and its agent together.
     pub agents_in_store: bool,
+    /// True when `customers` is `store`: an impersonation then reads the
+    /// agent's session and the customer together.
+    pub customers_in_store: bool,
     /// The impersonation policy, its pattern compiled.
     pub policy: crate::policy::Compiled,
     /// Where customers are looked up: the store, or a host directory.
@@ -478,16 +483,31 @@ impl Engine {
         let Some(jti) = decode_jti(&claims.jti) else {
             return Ok(None);
         };
-        let (row, agent) = match self.inner.agents_in_store {
-            true => match self.inner.store.find_session_and_agent(&jti)? {
-                Some((row, agent)) => (row, Some(agent)),
-                None => return Ok(None),
-            },
-            false => match self.inner.store.find_by_jti(&jti)? {
-                Some(row) => (row, None),
-                None => return Ok(None),
-            },
+        let found = match self.inner.agents_in_store {
+            true => self
+                .inner
+                .store
+                .find_session_and_agent(&jti)?
+                .map(|(row, agent)| (row, Some(agent))),
+            false => self.inner.store.find_by_jti(&jti)?.map(|row| (row, None)),
         };
+        match found {
+            Some((row, agent)) => self.check_session(claims, row, agent),
+            None => Ok(None),
+        }
+    }
+
+    /// The strict check's rules over the session row found for a token:
+    /// the row matches the token, is unrevoked and unexpired, and its agent
+    /// exists under the same id and is active. `agent` is what the store
+    /// read with the row (`Some(None)`: no such agent); `None` reads it from
+    /// the agent directory.
+    pub(crate) fn check_session(
+        &self,
+        claims: &AccessClaims,
+        row: RefreshTokenRow,
+        agent: Option<Option<Agent>>,
+    ) -> Result<Option<(Agent, RefreshTokenRow)>> {
         let now = self.now();
         let consistent = match claims.kind() {
             TokenKind::Agent => {
@@ -560,7 +580,20 @@ impl Engine {
         refused: Error,
         client_ip: &str,
     ) -> Result<AgentCaller> {
-        match self.live_session(&claims)? {
+        let live = self.live_session(&claims)?;
+        self.caller_from(claims, live, refused, client_ip)
+    }
+
+    /// The caller behind a verified agent token whose strict check gave
+    /// `live`; `None` refuses it with `refused`, audited.
+    pub(crate) fn caller_from(
+        &self,
+        claims: AccessClaims,
+        live: Option<(Agent, RefreshTokenRow)>,
+        refused: Error,
+        client_ip: &str,
+    ) -> Result<AgentCaller> {
+        match live {
             Some((agent, session)) => Ok(AgentCaller {
                 claims,
                 agent,

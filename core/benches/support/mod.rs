@@ -77,6 +77,43 @@ where
     done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
 }
 
+/// Alternates `rounds` batches of `batch` calls of `floor` and of `op`
+/// (which goes first alternates too), so a machine whose speed drifts
+/// weighs on both sides alike. Returns the median of the per-round ratios
+/// (rate of `op` / rate of `floor`) and the median time per call of each,
+/// in microseconds.
+pub fn interleaved(
+    rounds: usize,
+    batch: usize,
+    mut floor: impl FnMut(),
+    mut op: impl FnMut(),
+) -> (f64, f64, f64) {
+    let timed = |f: &mut dyn FnMut()| {
+        let started = Instant::now();
+        for _ in 0..batch {
+            f();
+        }
+        started.elapsed().as_secs_f64() * 1e6 / batch as f64
+    };
+    let (mut ratios, mut floors, mut ops) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let (f, o) = match round % 2 {
+            0 => {
+                let f = timed(&mut floor);
+                (f, timed(&mut op))
+            }
+            _ => {
+                let o = timed(&mut op);
+                (timed(&mut floor), o)
+            }
+        };
+        ratios.push(f / o);
+        floors.push(f);
+        ops.push(o);
+    }
+    (median(&mut ratios), median(&mut floors), median(&mut ops))
+}
+
 /// The median (the upper one of an even count).
 pub fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);

@@ -3,7 +3,7 @@
 use super::{Grant, GrantRequest};
 use crate::audit::{self, AuditEvent, AuditKind};
 use crate::directory::Customer;
-use crate::engine::{AgentCaller, Engine, MintParams, Minted, TokenResponse};
+use crate::engine::{AgentCaller, Engine, MintParams, Minted, TokenResponse, decode_jti};
 use crate::error::{Error, Result};
 use crate::scope;
 use crate::store::{Durability, SessionInsert, SessionKind};
@@ -77,8 +77,40 @@ impl Engine {
                 None,
             ));
         }
-        let caller = self.agent_caller(claims, Error::InvalidAccessToken, client_ip)?;
-        self.impersonate_as(&caller, customer_reference, reason, consent_code, client_ip)
+        let refused = Error::InvalidAccessToken;
+        if !(self.inner.agents_in_store && self.inner.customers_in_store) {
+            let caller = self.agent_caller(claims, refused, client_ip)?;
+            return self.impersonate_caller(
+                &caller,
+                customer_reference,
+                reason,
+                consent_code,
+                client_ip,
+                None,
+            );
+        }
+        // Both live in the store: the strict check's reads and the
+        // customer's come back together, one round trip on a server store.
+        let (session, customer) = match decode_jti(&claims.jti) {
+            Some(jti) => self
+                .inner
+                .store
+                .find_session_agent_and_customer(&jti, customer_reference)?,
+            None => (None, None),
+        };
+        let live = match session {
+            Some((row, agent)) => self.check_session(&claims, row, Some(agent))?,
+            None => None,
+        };
+        let caller = self.caller_from(claims, live, refused, client_ip)?;
+        self.impersonate_caller(
+            &caller,
+            customer_reference,
+            reason,
+            consent_code,
+            client_ip,
+            Some(customer),
+        )
     }
 
     /// Impersonates a customer for an agent already authenticated by
@@ -94,6 +126,27 @@ impl Engine {
         reason: Option<&str>,
         consent_code: Option<&str>,
         client_ip: &str,
+    ) -> Result<TokenResponse> {
+        self.impersonate_caller(
+            caller,
+            customer_reference,
+            reason,
+            consent_code,
+            client_ip,
+            None,
+        )
+    }
+
+    /// [`Engine::impersonate_as`] with the customer record when it was read
+    /// already (`Some`, with `None` inside for no such customer).
+    fn impersonate_caller(
+        &self,
+        caller: &AgentCaller,
+        customer_reference: &str,
+        reason: Option<&str>,
+        consent_code: Option<&str>,
+        client_ip: &str,
+        read: Option<Option<Customer>>,
     ) -> Result<TokenResponse> {
         if reason.is_some_and(|r| r.len() > MAX_REASON_LEN) {
             return Err(Error::InvalidRequest(format!(
@@ -113,7 +166,10 @@ impl Engine {
         if let Err(refusal) = self.inner.policy.check_reason(reason) {
             return Err(refuse(refusal));
         }
-        let found = self.active_customer(customer_reference)?;
+        let found = match read {
+            Some(customer) => customer.filter(|c| c.is_active),
+            None => self.active_customer(customer_reference)?,
+        };
         let customer = match found {
             Some(customer) if customer.impersonation_allowed => customer,
             Some(_) => return Err(refuse(crate::policy::Refusal::customer_opted_out())),

@@ -10,7 +10,7 @@
 use std::sync::{Arc, Barrier};
 
 use agent_oauth_core::audit::{AuditEvent, AuditKind, AuditQuery};
-use agent_oauth_core::directory::{AgentStatus, Customer, CustomerSearch};
+use agent_oauth_core::directory::{AgentStatus, Customer, CustomerDirectory, CustomerSearch};
 use agent_oauth_core::lockout::LockoutState;
 use agent_oauth_core::store::{
     Client, ConsentRow, Durability, RefreshTokenRow, RevokeScope, SessionInsert, SessionKind,
@@ -70,6 +70,8 @@ macro_rules! contract_suite {
             insert_session_stores_row_and_event_only_while_the_origin_is_live,
             insert_session_from_a_revoked_origin_racing_its_revocation_never_survives,
             find_session_and_agent_reads_both_or_the_session_alone,
+            find_session_agent_and_customer_reads_what_exists_in_one_call,
+            insert_session_keeps_awkward_text_and_bytes_exactly,
             rotation_racing_its_family_revocation_never_survives,
             customer_impersonation_allowed_round_trips,
             rotation_racing_a_customer_revocation_never_survives,
@@ -993,6 +995,133 @@ pub fn find_session_and_agent_reads_both_or_the_session_alone(store: &dyn Store)
         Some((unknown, None))
     );
     assert_eq!(store.find_session_and_agent(&[3; 40]).unwrap(), None);
+}
+
+pub fn find_session_agent_and_customer_reads_what_exists_in_one_call(store: &dyn Store) {
+    let id = store
+        .insert_agent(
+            Some(8),
+            "agent@spryker.com",
+            "$argon2id$h",
+            AgentStatus::Active,
+            NOW,
+        )
+        .unwrap();
+    let mut session = row(800, 800, SessionKind::Agent);
+    session.agent_id = id;
+    session.agent_username = "agent@spryker.com".into();
+    let mut orphan = row(810, 810, SessionKind::Agent);
+    orphan.agent_username = "gone@spryker.com".into();
+    insert(store, &[&session, &orphan]);
+    let mut b2b = customer(5, "DE--5", "karl@spryker.com", "Karl", "Schmidt");
+    b2b.id_company_user = Some("5f1b6e4c".into());
+    b2b.permissions = Some(serde_json::json!({"b": [1, 2], "a": null}));
+    b2b.impersonation_allowed = false;
+    store.upsert_customer(&b2b).unwrap();
+    let agent = store.find_by_username("agent@spryker.com").unwrap();
+
+    // All three exist: the same as the separate reads.
+    let both = store
+        .find_session_agent_and_customer(&session.jti, "DE--5")
+        .unwrap();
+    assert_eq!(
+        both,
+        (Some((session.clone(), agent.clone())), Some(b2b.clone()))
+    );
+    assert_eq!(
+        both.1,
+        CustomerDirectory::find_by_reference(store, "DE--5").unwrap()
+    );
+    // A session whose agent is gone; then no session; then no customer.
+    assert_eq!(
+        store
+            .find_session_agent_and_customer(&orphan.jti, "DE--5")
+            .unwrap(),
+        (Some((orphan, None)), Some(b2b.clone()))
+    );
+    assert_eq!(
+        store
+            .find_session_agent_and_customer(&[3; 40], "DE--5")
+            .unwrap(),
+        (None, Some(b2b))
+    );
+    // The reference is matched exactly: no wildcard, case or quoting games.
+    for reference in [
+        "",
+        "de--5",
+        "DE--%",
+        "DE--_",
+        "DE--5'",
+        "DE--5 ",
+        "' OR '1'='1",
+    ] {
+        assert_eq!(
+            store
+                .find_session_agent_and_customer(&session.jti, reference)
+                .unwrap(),
+            (Some((session.clone(), agent.clone())), None),
+            "{reference:?}"
+        );
+    }
+}
+
+pub fn insert_session_keeps_awkward_text_and_bytes_exactly(store: &dyn Store) {
+    let awkward =
+        "it's \\ a \"ticket\" $$ $a$ %_ -- ; \\' \u{1a} \n\r\t \u{1F600} Σίσυφος \u{10FFFF}";
+    let mut session = row(0x27, 0x27, SessionKind::Impersonation);
+    // Bytes that are quotes, backslashes and NUL, as text would be written.
+    session.token_hash = *b"'\\\"\0%_\x1a\n'\\\"\0%_\x1a\n'\\\"\0%_\x1a\n'\\\"\0%_\x1a\n";
+    session.jti[8..20].copy_from_slice(b"'\\\"\0%_\x1a\n\r;--");
+    session.agent_username = awkward.into();
+    session.customer_reference = Some(format!("DE--{awkward}"));
+    session.scopes = awkward.into();
+    session.client_id = awkward.into();
+    session.reason = Some(awkward.into());
+    session.cap_at = Some(i64::MAX);
+    let mut event = AuditEvent::new(AuditKind::ImpersonationStarted, NOW);
+    event.agent_id = Some(i64::MIN);
+    event.agent_username = Some(awkward.into());
+    event.customer_reference = Some(format!("DE--{awkward}"));
+    event.client_ip = Some("::ffff:127.0.0.1".into());
+    event.jti = Some(awkward.into());
+    event.reason = Some(awkward.into());
+    event.code = Some("4104".into());
+    event.policy = Some(format!("reason_pattern: {awkward}"));
+    assert_eq!(
+        store.insert_session(&session, &event, None).unwrap(),
+        SessionInsert::Inserted
+    );
+    assert_eq!(store.find(0x27).unwrap(), Some(session.clone()));
+    assert_eq!(store.find_by_jti(&session.jti).unwrap(), Some(session));
+    let stored = events(store);
+    assert_eq!(stored.len(), 1);
+    let got = &stored[0];
+    assert_eq!(
+        (
+            got.at,
+            got.kind,
+            got.agent_id,
+            got.agent_username.as_deref(),
+            got.customer_reference.clone(),
+            got.client_ip.as_deref(),
+            got.jti.as_deref(),
+            got.reason.as_deref(),
+            got.code.as_deref(),
+            got.policy.clone(),
+        ),
+        (
+            NOW,
+            AuditKind::ImpersonationStarted,
+            Some(i64::MIN),
+            Some(awkward),
+            Some(format!("DE--{awkward}")),
+            Some("::ffff:127.0.0.1"),
+            Some(awkward),
+            Some(awkward),
+            Some("4104"),
+            Some(format!("reason_pattern: {awkward}")),
+        )
+    );
 }
 
 pub fn rotation_racing_its_family_revocation_never_survives(store: &dyn Store) {

@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use mysql::prelude::Queryable;
 use mysql::{Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts, PooledConn, Transaction, TxOpts};
 
 use crate::error::{Error, Result};
@@ -224,6 +225,42 @@ impl Db {
             }
             attempt += 1;
         }
+    }
+}
+
+impl Db {
+    /// Starts a transaction, then runs `f`, which sends the rest of it,
+    /// `COMMIT` included, as one multi-statement text query: two round
+    /// trips for a transaction of any length. Starting is retried on
+    /// another connection when the pooled one turns out broken (nothing has
+    /// happened yet); `f` never is, since its commit may have been applied
+    /// when its answer got lost. When `f` fails, the transaction is rolled
+    /// back, or the connection dropped (which rolls it back too).
+    pub(super) fn script<T>(
+        &self,
+        f: impl FnOnce(&mut PooledConn) -> std::result::Result<T, Fail>,
+    ) -> Result<T> {
+        let mut attempt = 0;
+        let mut conn = loop {
+            let mut conn = self.checkout()?;
+            match conn.query_drop("START TRANSACTION") {
+                Ok(()) => break conn,
+                Err(e) => {
+                    let fail = Fail::from(e);
+                    if !fail.broken || attempt >= self.retries {
+                        return Err(fail.error);
+                    }
+                    discard(&mut conn);
+                    attempt += 1;
+                }
+            }
+        };
+        f(&mut conn).map_err(|fail| {
+            if fail.broken || conn.query_drop("ROLLBACK").is_err() {
+                discard(&mut conn);
+            }
+            fail.error
+        })
     }
 }
 

@@ -31,17 +31,22 @@ fn read_agent(mut r: Row) -> std::result::Result<Agent, Fail> {
 }
 
 fn read_customer(mut r: Row) -> std::result::Result<Customer, Fail> {
-    let permissions: Option<String> = col(&mut r, 6)?;
+    read_customer_at(&mut r, 0)
+}
+
+/// A customer from the columns starting at `at` (as [`CUSTOMER_COLUMNS`]).
+pub(super) fn read_customer_at(r: &mut Row, at: usize) -> std::result::Result<Customer, Fail> {
+    let permissions: Option<String> = col(r, at + 6)?;
     Ok(Customer {
-        id_customer: col(&mut r, 0)?,
-        customer_reference: col(&mut r, 1)?,
-        email: col(&mut r, 2)?,
-        first_name: col(&mut r, 3)?,
-        last_name: col(&mut r, 4)?,
-        id_company_user: col(&mut r, 5)?,
+        id_customer: col(r, at)?,
+        customer_reference: col(r, at + 1)?,
+        email: col(r, at + 2)?,
+        first_name: col(r, at + 3)?,
+        last_name: col(r, at + 4)?,
+        id_company_user: col(r, at + 5)?,
         permissions: permissions.and_then(|p| serde_json::from_str(&p).ok()),
-        is_active: col(&mut r, 7)?,
-        impersonation_allowed: col(&mut r, 8)?,
+        is_active: col(r, at + 7)?,
+        impersonation_allowed: col(r, at + 8)?,
     })
 }
 

@@ -96,7 +96,7 @@ pub(super) fn read_agent_at(r: &Row, at: usize) -> Result<Agent> {
 }
 
 /// A customer from the columns starting at `at`.
-fn read_customer(r: &Row, at: usize) -> Result<Customer> {
+pub(super) fn read_customer(r: &Row, at: usize) -> Result<Customer> {
     let get = |e| corrupt("customer", e);
     let permissions: Option<String> = r.try_get(at + 6).map_err(get)?;
     Ok(Customer {

@@ -205,6 +205,14 @@ impl crate::store::Store for PostgresStore {
     > {
         self.session_and_agent(jti)
     }
+
+    fn find_session_agent_and_customer(
+        &self,
+        jti: &[u8; 40],
+        customer_reference: &str,
+    ) -> Result<crate::store::SessionAgentAndCustomer> {
+        self.session_agent_and_customer(jti, customer_reference)
+    }
 }
 
 #[cfg(test)]

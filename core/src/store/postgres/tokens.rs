@@ -43,6 +43,22 @@ const FIND_BY_JTI_WITH_AGENT: &str = r#"SELECT t.id, t.token_hash, t.family_id, 
     FROM "{p}refresh_token" AS t LEFT JOIN "{p}agent" AS a ON a.username = t.agent_username
     WHERE t.jti_key = $1 AND t.jti = $2"#;
 
+// What an impersonation reads before it signs, in one round trip: the
+// strict check's session and agent, and the customer ($3; NULL finds none).
+// The outer row is always there; absent parts come back as NULLs.
+const FIND_SESSION_AGENT_AND_CUSTOMER: &str = r#"SELECT t.id, t.token_hash, t.family_id,
+        t.parent_id, t.origin_family_id, t.kind, t.agent_id, t.agent_username,
+        t.customer_reference, t.scopes, t.client_id, t.jti, t.cap_at, t.issued_at, t.expires_at,
+        t.used_at, t.revoked_at, t.reason,
+        a.id, a.username, a.password_hash, a.status,
+        c.id_customer, c.customer_reference, c.email, c.first_name, c.last_name,
+        c.id_company_user, c.permissions, c.is_active, c.impersonation_allowed
+    FROM (SELECT 1) AS one
+    LEFT JOIN ("{p}refresh_token" AS t
+        LEFT JOIN "{p}agent" AS a ON a.username = t.agent_username)
+        ON t.jti_key = $1 AND t.jti = $2
+    LEFT JOIN "{p}customer" AS c ON c.customer_reference = $3::TEXT"#;
+
 // A new session in one statement, one round trip and its own transaction:
 // the origin row (if any, $20) read and locked, the row inserted only while
 // the origin is unrevoked, the audit event ($21-$30) only with the row, and
@@ -648,6 +664,40 @@ fn read_lockout(conn: &mut Conn, key: &str) -> Result<Option<LockoutState>> {
 
 impl PostgresStore {
     /// The session under this `jti` with its agent, in one round trip.
+    pub(super) fn session_agent_and_customer(
+        &self,
+        jti: &[u8; 40],
+        customer_reference: &str,
+    ) -> Result<crate::store::SessionAgentAndCustomer> {
+        let reference = Some(customer_reference).filter(|r| !r.is_empty() && !has_nul(r));
+        self.pool.with(|conn| {
+            let r = conn.query_one(
+                FIND_SESSION_AGENT_AND_CUSTOMER,
+                &[&jti_key(jti), &&jti[..], &reference],
+            )?;
+            let present = |at: usize, what| -> Result<bool> {
+                Ok(r.try_get::<_, Option<i64>>(at)
+                    .map_err(|e| corrupt(what, e))?
+                    .is_some())
+            };
+            let session = match present(0, "refresh token")? {
+                true => {
+                    let agent = match present(18, "agent")? {
+                        true => Some(super::directory::read_agent_at(&r, 18)?),
+                        false => None,
+                    };
+                    Some((read_row(&r)?, agent))
+                }
+                false => None,
+            };
+            let customer = match present(22, "customer")? {
+                true => Some(super::directory::read_customer(&r, 22)?),
+                false => None,
+            };
+            Ok((session, customer))
+        })
+    }
+
     pub(super) fn session_and_agent(
         &self,
         jti: &[u8; 40],
