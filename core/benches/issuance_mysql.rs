@@ -97,24 +97,12 @@ fn benches(c: &mut Criterion) {
     // The same ratios from interleaved rounds: this machine's speed drifts
     // by tens of percent within a minute, which the sequential
     // measurements above feel one by one.
-    let mut sig = vec![0; pair.public_modulus_len()];
     for flush in [2, 1] {
         server.sql(&format!(
             "SET GLOBAL innodb_flush_log_at_trx_commit = {flush}"
         ));
-        let (ratio, sign, op) = support::interleaved(
-            21,
-            200,
-            || {
-                pair.sign(&signature::RSA_PKCS1_SHA256, &rng, &message, &mut sig)
-                    .expect("sign");
-            },
-            || {
-                engine
-                    .impersonate(&agent_token, "DE--50000", None, IP)
-                    .expect("impersonate");
-            },
-        );
+        let (ratio, sign, op) =
+            support::issuance_vs_sign(&engine, &agent_token, &pair, &message, 200);
         println!(
             "\n== MariaDB issuance vs raw RS256 sign, innodb_flush_log_at_trx_commit={flush}, \
              median of 21 interleaved rounds: {ratio:.3} (target >= 0.5; {op:.1} us vs {sign:.1} us)"

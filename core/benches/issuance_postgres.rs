@@ -101,20 +101,7 @@ fn benches(c: &mut Criterion) {
     // The same ratio from interleaved rounds: this machine's speed drifts
     // by tens of percent within a minute, which the two sequential
     // measurements above feel one by one.
-    let mut sig = vec![0; pair.public_modulus_len()];
-    let (ratio, sign, op) = support::interleaved(
-        21,
-        300,
-        || {
-            pair.sign(&signature::RSA_PKCS1_SHA256, &rng, &message, &mut sig)
-                .expect("sign");
-        },
-        || {
-            engine
-                .impersonate(&agent_token, "DE--50000", None, IP)
-                .expect("impersonate");
-        },
-    );
+    let (ratio, sign, op) = support::issuance_vs_sign(&engine, &agent_token, &pair, &message, 300);
     println!(
         "\n== PostgreSQL issuance vs raw RS256 sign, median of 21 interleaved rounds: \
          {ratio:.3} (target >= 0.65; {op:.1} us vs {sign:.1} us)"
