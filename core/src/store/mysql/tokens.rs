@@ -730,8 +730,6 @@ impl LockoutStore for MysqlStore {
 }
 
 impl MysqlStore {
-    /// The session under this `jti` with the agent stored under its
-    /// username, in one round trip (the strict check, D3).
     /// The strict check's session and agent and the customer, in one
     /// statement: one round trip before an impersonation signs.
     pub(super) fn session_agent_and_customer(
@@ -774,6 +772,8 @@ impl MysqlStore {
         })
     }
 
+    /// The session under this `jti` with the agent stored under its
+    /// username, in one round trip (the strict check, D3).
     pub(super) fn session_and_agent(
         &self,
         jti: &[u8; 40],

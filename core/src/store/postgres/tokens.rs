@@ -663,7 +663,8 @@ fn read_lockout(conn: &mut Conn, key: &str) -> Result<Option<LockoutState>> {
 }
 
 impl PostgresStore {
-    /// The session under this `jti` with its agent, in one round trip.
+    /// The session under this `jti` with its agent, and the customer under
+    /// `customer_reference`, in one round trip.
     pub(super) fn session_agent_and_customer(
         &self,
         jti: &[u8; 40],
@@ -698,6 +699,7 @@ impl PostgresStore {
         })
     }
 
+    /// The session under this `jti` with its agent, in one round trip.
     pub(super) fn session_and_agent(
         &self,
         jti: &[u8; 40],
