@@ -6,6 +6,8 @@
 //!
 //! `cargo bench -p agent-oauth-core --bench issuance_mysql`
 
+#[path = "support/issuance.rs"]
+mod issuance;
 #[path = "../tests/common/mariadb_server.rs"]
 mod mariadb_server;
 #[path = "support/mod.rs"]
@@ -102,7 +104,7 @@ fn benches(c: &mut Criterion) {
             "SET GLOBAL innodb_flush_log_at_trx_commit = {flush}"
         ));
         let (ratio, sign, op) =
-            support::issuance_vs_sign(&engine, &agent_token, &pair, &message, 200);
+            issuance::issuance_vs_sign(&engine, &agent_token, &pair, &message, 200);
         println!(
             "\n== MariaDB issuance vs raw RS256 sign, innodb_flush_log_at_trx_commit={flush}, \
              median of 21 interleaved rounds: {ratio:.3} (target >= 0.5; {op:.1} us vs {sign:.1} us)"

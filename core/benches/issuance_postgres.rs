@@ -5,6 +5,8 @@
 //!
 //! `cargo bench -p agent-oauth-core --bench issuance_postgres`
 
+#[path = "support/issuance.rs"]
+mod issuance;
 #[path = "../tests/pg/mod.rs"]
 mod pg;
 #[path = "support/mod.rs"]
@@ -101,7 +103,7 @@ fn benches(c: &mut Criterion) {
     // The same ratio from interleaved rounds: this machine's speed drifts
     // by tens of percent within a minute, which the two sequential
     // measurements above feel one by one.
-    let (ratio, sign, op) = support::issuance_vs_sign(&engine, &agent_token, &pair, &message, 300);
+    let (ratio, sign, op) = issuance::issuance_vs_sign(&engine, &agent_token, &pair, &message, 300);
     println!(
         "\n== PostgreSQL issuance vs raw RS256 sign, median of 21 interleaved rounds: \
          {ratio:.3} (target >= 0.65; {op:.1} us vs {sign:.1} us)"

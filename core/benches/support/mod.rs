@@ -114,38 +114,6 @@ pub fn interleaved(
     (median(&mut ratios), median(&mut floors), median(&mut ops))
 }
 
-/// [`interleaved`] rounds of the raw RS256 signature of `message` against
-/// impersonations of customer `DE--50000` with `agent_token`: the database
-/// benches' ratio, with the median time per call of each, in microseconds.
-pub fn issuance_vs_sign(
-    engine: &Engine,
-    agent_token: &str,
-    pair: &aws_lc_rs::signature::RsaKeyPair,
-    message: &[u8],
-    batch: usize,
-) -> (f64, f64, f64) {
-    let rng = aws_lc_rs::rand::SystemRandom::new();
-    let mut sig = vec![0; pair.public_modulus_len()];
-    interleaved(
-        21,
-        batch,
-        || {
-            pair.sign(
-                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
-                &rng,
-                message,
-                &mut sig,
-            )
-            .expect("sign");
-        },
-        || {
-            engine
-                .impersonate(agent_token, "DE--50000", None, IP)
-                .expect("impersonate");
-        },
-    )
-}
-
 /// The median (the upper one of an even count).
 pub fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
