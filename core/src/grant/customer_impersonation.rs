@@ -78,38 +78,35 @@ impl Engine {
             ));
         }
         let refused = Error::InvalidAccessToken;
-        if !(self.inner.agents_in_store && self.inner.customers_in_store) {
-            let caller = self.agent_caller(claims, refused, client_ip)?;
-            return self.impersonate_caller(
-                &caller,
-                customer_reference,
-                reason,
-                consent_code,
-                client_ip,
-                None,
-            );
-        }
-        // Both live in the store: the strict check's reads and the
-        // customer's come back together, one round trip on a server store.
-        let (session, customer) = match decode_jti(&claims.jti) {
-            Some(jti) => self
-                .inner
-                .store
-                .find_session_agent_and_customer(&jti, customer_reference)?,
-            None => (None, None),
+        let (caller, read) = match self.inner.agents_in_store && self.inner.customers_in_store {
+            // Both live in the store: the strict check's reads and the
+            // customer's come back together, one round trip on a server store.
+            true => {
+                let (session, customer) = match decode_jti(&claims.jti) {
+                    Some(jti) => self
+                        .inner
+                        .store
+                        .find_session_agent_and_customer(&jti, customer_reference)?,
+                    None => (None, None),
+                };
+                let live = match session {
+                    Some((row, agent)) => self.check_session(&claims, row, Some(agent))?,
+                    None => None,
+                };
+                (
+                    self.caller_from(claims, live, refused, client_ip)?,
+                    Some(customer),
+                )
+            }
+            false => (self.agent_caller(claims, refused, client_ip)?, None),
         };
-        let live = match session {
-            Some((row, agent)) => self.check_session(&claims, row, Some(agent))?,
-            None => None,
-        };
-        let caller = self.caller_from(claims, live, refused, client_ip)?;
         self.impersonate_caller(
             &caller,
             customer_reference,
             reason,
             consent_code,
             client_ip,
-            Some(customer),
+            read,
         )
     }
 

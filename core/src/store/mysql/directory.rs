@@ -21,11 +21,16 @@ const CUSTOMER_COLUMNS: &str = "id_customer, customer_reference, email, first_na
 const MAX_CHAR: char = '\u{10FFFF}';
 
 fn read_agent(mut r: Row) -> std::result::Result<Agent, Fail> {
-    let status: String = col(&mut r, 3)?;
+    read_agent_at(&mut r, 0)
+}
+
+/// An agent from the four columns starting at `at` (id, username, hash, status).
+pub(super) fn read_agent_at(r: &mut Row, at: usize) -> std::result::Result<Agent, Fail> {
+    let status: String = col(r, at + 3)?;
     Ok(Agent {
-        id: col(&mut r, 0)?,
-        username: col(&mut r, 1)?,
-        password_hash: col(&mut r, 2)?,
+        id: col(r, at)?,
+        username: col(r, at + 1)?,
+        password_hash: col(r, at + 2)?,
         status: AgentStatus::from_stored(&status),
     })
 }

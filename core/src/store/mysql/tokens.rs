@@ -45,17 +45,6 @@ fn is_null(row: &Row, i: usize) -> bool {
     matches!(row.as_ref(i), None | Some(Value::NULL))
 }
 
-/// An agent from the four columns starting at `at` (id, username, hash, status).
-fn read_agent_at(r: &mut Row, at: usize) -> std::result::Result<crate::directory::Agent, Fail> {
-    let status: String = col(r, at + 3)?;
-    Ok(crate::directory::Agent {
-        id: col(r, at)?,
-        username: col(r, at + 1)?,
-        password_hash: col(r, at + 2)?,
-        status: crate::directory::AgentStatus::from_stored(&status),
-    })
-}
-
 fn read_row(mut r: Row) -> std::result::Result<RefreshTokenRow, Fail> {
     Ok(RefreshTokenRow {
         id: col(&mut r, 0)?,
@@ -761,7 +750,7 @@ impl MysqlStore {
                 true => None,
             };
             let agent = match is_null(&r, 18) {
-                false => Some(read_agent_at(&mut r, 18)?),
+                false => Some(super::directory::read_agent_at(&mut r, 18)?),
                 true => None,
             };
             let session = match is_null(&r, 0) {
@@ -792,7 +781,7 @@ impl MysqlStore {
                 return Ok(None);
             };
             let agent = match is_null(&r, 18) {
-                false => Some(read_agent_at(&mut r, 18)?),
+                false => Some(super::directory::read_agent_at(&mut r, 18)?),
                 true => None,
             };
             Ok(Some((read_row(r)?, agent)))
